@@ -1,0 +1,115 @@
+"""The application factory: config in, a fully wired `falcon.App` out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import ModuleType
+
+import falcon
+import falcon.inspect
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from api.config import Config
+from api.db import make_engine, make_session_factory
+from api.errors import register_error_handlers
+from api.links import Linker
+from api.media import install_media_handlers
+from api.middleware import Authentication, Authorization, BodyLimit, DatabaseSession, RequestId
+from api.registry import Registry, RegistryError, build_registry
+from api.routes import RESOURCE_MODULES
+from api.security import Clock, PasswordHasher, TokenService, utcnow
+from api.services import Services
+from api.validation import Schemas
+from dao.auth import AuthDao
+from resources.discovery import LinksDocuments
+
+EXPOSED_HEADERS = ("Link", "ETag", "Location", "X-Request-ID", "Retry-After", "Accept-Patch")
+
+
+def create_app(
+    config: Config | None = None,
+    *,
+    engine: Engine | None = None,
+    session_factory: Callable[[], Session] | None = None,
+    clock: Clock = utcnow,
+    modules: Iterable[ModuleType] = RESOURCE_MODULES,
+) -> falcon.App:
+    """Build the WSGI app; refuse to boot when the registry and the routes disagree.
+
+    Tests inject `session_factory` (sessions joined to an outer transaction) and `clock`.
+    """
+    config = config or Config.from_env()
+    if session_factory is None:
+        engine = engine or make_engine(
+            config.database_url, pool_size=config.db_pool_size, timeout=config.db_timeout
+        )
+        session_factory = make_session_factory(engine)
+    registry = build_registry(
+        modules, links_resource=LinksDocuments, disabled_routes=config.disabled_routes
+    )
+    schemas = Schemas()
+    missing = {endpoint.schema for endpoint in registry if endpoint.schema} - set(schemas.raw)
+    if missing:
+        raise RegistryError(f"endpoints name schemas that do not exist: {sorted(missing)}")
+    tokens = TokenService(
+        secret_key=config.secret_key,
+        issuer=config.jwt_issuer,
+        audience=config.jwt_audience,
+        ttl=config.access_token_ttl,
+        clock=clock,
+    )
+    services = Services(
+        config=config,
+        registry=registry,
+        linker=Linker(registry),
+        schemas=schemas,
+        passwords=PasswordHasher(config.bcrypt_cost),
+        tokens=tokens,
+        clock=clock,
+        engine=engine,
+    )
+    middleware: list[object] = [RequestId(), BodyLimit(config.max_body_bytes)]
+    if config.cors_origins:
+        middleware.append(
+            falcon.CORSMiddleware(
+                allow_origins="*" if "*" in config.cors_origins else list(config.cors_origins),
+                expose_headers=list(EXPOSED_HEADERS),
+            )
+        )
+    middleware += [
+        DatabaseSession(session_factory),
+        Authentication(tokens, lambda db, claims: AuthDao(db, clock).principal(claims)),
+        Authorization(registry, schemas),
+    ]
+    app = falcon.App(middleware=middleware)
+    app.req_options.strip_url_path_trailing_slash = True
+    install_media_handlers(app, config.max_body_bytes)
+    register_error_handlers(app)
+    instances: dict[type, object] = {}
+    for template, (cls, suffix) in registry.routes().items():
+        resource = instances.setdefault(cls, cls(services))
+        app.add_route(template, resource, suffix=suffix)
+    check_routes(app, registry)
+    return app
+
+
+def routed_endpoints(app: falcon.App) -> set[tuple[str, str]]:
+    """Return every (template, method) that one of the app's own responders serves."""
+    return {
+        (route.path, method.method)
+        for route in falcon.inspect.inspect_routes(app)
+        for method in route.methods
+        if not method.internal
+    }
+
+
+def check_routes(app: falcon.App, registry: Registry) -> None:
+    """Refuse to boot unless every routed responder is registered and vice versa."""
+    routed = routed_endpoints(app)
+    declared = set(registry.by_route)
+    if routed != declared:
+        raise RegistryError(
+            f"routes without a registry entry: {sorted(routed - declared)}; "
+            f"registry entries without a responder: {sorted(declared - routed)}"
+        )

@@ -1,0 +1,45 @@
+"""Conditional requests (RFC 9110 §13): strong ETags from row versions, If-None-Match, If-Match."""
+
+from __future__ import annotations
+
+import falcon
+
+from dao.errors import PreconditionFailed, PreconditionRequired
+
+
+def etag_for(version: int, variant: str = "") -> str:
+    """Return the strong ETag of a row version; `variant` tells apart per-caller representations."""
+    return f"{version}-{variant}" if variant else str(version)
+
+
+def _version_of(tag: str) -> str:
+    return tag.strip().removeprefix("W/").strip('"').split("-", 1)[0]
+
+
+def send_etag(req: falcon.Request, resp: falcon.Response, version: int, variant: str = "") -> None:
+    """Set the ETag; answer 304 Not Modified when the client already has this representation."""
+    tag = etag_for(version, variant)
+    resp.etag = tag
+    if_none_match = req.get_header("If-None-Match")
+    if if_none_match and (
+        if_none_match.strip() == "*"
+        or any(candidate.strip().strip('"') == tag for candidate in if_none_match.split(","))
+    ):
+        raise falcon.HTTPNotModified()
+
+
+def check_if_match(req: falcon.Request, version: int, *, required: bool) -> None:
+    """Refuse a write whose If-Match names another version (412), or lacks one when required (428).
+
+    Only the version part of a tag is compared, so any caller's representation of the current
+    row version may be used for If-Match.
+    """
+    header = req.get_header("If-Match")
+    if header is None:
+        if required:
+            raise PreconditionRequired("Send If-Match with the ETag of the version you are changing.")
+        return
+    if header.strip() == "*":
+        return
+    if str(version) not in {_version_of(tag) for tag in header.split(",")}:
+        raise PreconditionFailed("The resource has changed since you read it (If-Match failed).")

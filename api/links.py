@@ -1,0 +1,73 @@
+"""Build link objects (CONTRACT.md §1) from the registry, filtered by what the caller may do."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import falcon
+
+from api.registry import Endpoint, Principal, Registry
+
+Link = dict[str, Any]
+
+
+def caller(req: falcon.Request) -> Principal | None:
+    """Return the authenticated caller of `req`, or None when anonymous."""
+    return getattr(req.context, "user", None)
+
+
+class Linker:
+    """Turn endpoint names into link objects for one caller."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    def link(
+        self,
+        req: falcon.Request,
+        name: str,
+        *,
+        rel: str | None = None,
+        owner: str | None = None,
+        group_admin: bool = False,
+        **params: Any,
+    ) -> Link | None:
+        """Return the link to endpoint `name`, or None when this caller may not use it.
+
+        A link whose path fields are not all given in `params` is returned as a template.
+        """
+        endpoint = self.registry[name]
+        if endpoint.owner_param and owner is None:
+            owner = params.get(endpoint.owner_param)
+        if not endpoint.permits(caller(req), owner=owner, group_admin=group_admin):
+            return None
+        return self.describe(endpoint, rel=rel, params=params)
+
+    @staticmethod
+    def describe(endpoint: Endpoint, *, rel: str | None = None, params: dict[str, Any]) -> Link:
+        """Return the link object of `endpoint`, without any permission check."""
+        href, templated = endpoint.href(params)
+        link: Link = {
+            "rel": rel or endpoint.rel,
+            "href": href,
+            "method": endpoint.method,
+            "title": endpoint.title,
+            "auth": endpoint.auth.value,
+        }
+        if endpoint.schema:
+            link["schema"] = f"/v2/schemas/{endpoint.schema}.json"
+        if templated:
+            link["templated"] = True
+        return link
+
+    def links(self, req: falcon.Request, *names: str, **kwargs: Any) -> list[Link]:
+        """Return the links to `names` that this caller may use, in the order given."""
+        found = (self.link(req, name, **kwargs) for name in names)
+        return [link for link in found if link is not None]
+
+
+def with_query(path: str, **query: Any) -> str:
+    """Return `path` with the non-empty `query` parameters appended, in a stable order."""
+    pairs = [(key, value) for key, value in query.items() if value is not None and value != ""]
+    return f"{path}?{urlencode(pairs)}" if pairs else path

@@ -1,0 +1,155 @@
+"""The request's way through the app: request id, DB session, authentication, authorization."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import falcon
+from sqlalchemy.orm import Session
+
+from api.errors import HTTPProblem
+from api.registry import Auth, Principal, Registry
+from api.security import InvalidToken, TokenService
+from api.validation import Schemas
+
+log = logging.getLogger(__name__)
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+BODY_METHODS = frozenset({"POST", "PUT"})
+
+
+class RequestId:
+    """Give every request an id (the client's X-Request-ID when sane) for logs and answers."""
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Adopt or create the request id and echo it on the response."""
+        given = req.get_header("X-Request-ID")
+        request_id = given if given and _SAFE_REQUEST_ID.match(given) else uuid.uuid4().hex
+        req.context.request_id = request_id
+        request_id_var.set(request_id)
+        resp.set_header("X-Request-ID", request_id)
+
+
+class BodyLimit:
+    """Refuse a declared body larger than the limit before reading a byte of it (413)."""
+
+    def __init__(self, max_body_bytes: int) -> None:
+        self.max_body_bytes = max_body_bytes
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Compare Content-Length with the limit; the media handler bounds chunked bodies."""
+        if req.content_length is not None and req.content_length > self.max_body_bytes:
+            raise falcon.HTTPContentTooLarge(
+                title="Content Too Large",
+                description=f"Request bodies are limited to {self.max_body_bytes} bytes.",
+            )
+
+
+class DatabaseSession:
+    """Open one session per request and always close it (which rolls back anything left)."""
+
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
+        self.session_factory = session_factory
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Attach a fresh session; it connects only when first used."""
+        req.context.db = self.session_factory()
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        """Close the session, returning its connection to the pool."""
+        session = getattr(req.context, "db", None)
+        if session is not None:
+            session.close()
+
+
+class Authentication:
+    """Turn a Bearer token into `req.context.user`; no header means anonymous.
+
+    The user row is read on every authenticated request (one primary-key lookup) so that soft
+    deletion, password changes and revoked sessions take effect immediately.
+    """
+
+    def __init__(self, tokens: TokenService, load_principal: Callable[..., Principal | None]):
+        self.tokens = tokens
+        self.load_principal = load_principal
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Verify the token, if any; a bad one is a 401 whatever the route."""
+        req.context.user = None
+        header = req.get_header("Authorization")
+        if not header or req.method == "OPTIONS":
+            return
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer":
+            # Basic credentials belong to the token endpoint alone, which reads them itself.
+            if scheme.lower() == "basic" and req.path.rstrip("/") == "/v2/auth/token":
+                return
+            raise _unauthorized("Use an 'Authorization: Bearer <token>' header.", "invalid_request")
+        try:
+            claims = self.tokens.verify(token.strip())
+        except InvalidToken as ex:
+            raise _unauthorized(f"The access token is invalid: {ex}.", "invalid_token") from ex
+        principal = self.load_principal(req.context.db, claims)
+        if principal is None:
+            raise _unauthorized("The access token has been revoked.", "invalid_token")
+        req.context.user = principal
+
+
+def _unauthorized(detail: str, error: str) -> HTTPProblem:
+    return HTTPProblem(
+        401,
+        title="Unauthorized",
+        detail=detail,
+        headers={"WWW-Authenticate": f'Bearer realm="splits", error="{error}"'},
+    )
+
+
+class Authorization:
+    """Find the registry entry of the route; refuse disabled routes and callers it denies.
+
+    Deny by default: `create_app` refuses to boot when a routed responder has no registry entry,
+    so a request without an entry here is Falcon's own OPTIONS or 405 responder.
+    """
+
+    def __init__(self, registry: Registry, schemas: Schemas) -> None:
+        self.registry = registry
+        self.schemas = schemas
+
+    def process_resource(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]
+    ) -> None:
+        """Run the endpoint's static checks, then validate a POST/PUT body against its schema."""
+        endpoint = self.registry.find(req.uri_template, req.method)
+        if endpoint is None:
+            return
+        req.context.endpoint = endpoint
+        if endpoint.disabled:
+            raise HTTPProblem(403, title="Forbidden", detail="This endpoint is disabled.")
+        user: Principal | None = req.context.user
+        if endpoint.auth is not Auth.NONE and user is None:
+            raise _unauthorized("This endpoint needs a Bearer access token.", "invalid_request")
+        if endpoint.auth is Auth.ADMIN or endpoint.owner_param:
+            owner = params.get(endpoint.owner_param) if endpoint.owner_param else None
+            if not endpoint.permits(user, owner=owner):
+                raise HTTPProblem(
+                    403, title="Forbidden", detail=f"You may not {_lower_first(endpoint.title)}."
+                )
+        if endpoint.schema and req.method in BODY_METHODS and _has_body(req):
+            # Without a body the responder's get_media() answers 400 (or, for the token
+            # endpoint, reads HTTP Basic credentials instead).
+            self.schemas.validate(endpoint.schema, req.get_media())
+
+
+def _has_body(req: falcon.Request) -> bool:
+    return bool(req.content_length) or req.get_header("Transfer-Encoding") is not None
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]

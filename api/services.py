@@ -1,0 +1,38 @@
+"""The collaborators that resources receive through their constructor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import falcon
+from sqlalchemy import Engine
+
+from api.config import Config
+from api.links import Linker
+from api.registry import Registry
+from api.security import Clock, PasswordHasher, TokenService
+from api.validation import Schemas
+from dao.base import Dao
+
+D = TypeVar("D", bound=Dao)
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything a resource needs besides the request: built once by `create_app`."""
+
+    config: Config
+    registry: Registry
+    linker: Linker
+    schemas: Schemas
+    passwords: PasswordHasher
+    tokens: TokenService
+    clock: Clock
+    engine: Engine | None = None
+    extras: dict[str, object] | None = None
+
+    def dao(self, cls: Callable[..., D], req: falcon.Request) -> D:
+        """Return a DAO of type `cls` over this request's session and the app's clock."""
+        return cls(req.context.db, self.clock)

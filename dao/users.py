@@ -1,0 +1,209 @@
+"""Users: lookups by username or e-mail, paged search, profile updates, soft and hard delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, delete, func, or_, select, update
+
+from dao.base import APP_NAME, Dao
+from dao.errors import Conflict, NotFound
+from models import (
+    AuthSession,
+    Comment,
+    Flair,
+    ForgotPassword,
+    GroupMember,
+    Log,
+    Notification,
+    TeamMember,
+    User,
+)
+
+#: The profile fields a user may change with PUT or PATCH (username and password are not).
+EDITABLE_FIELDS = (
+    "first",
+    "last",
+    "email",
+    "profilepic_name",
+    "description",
+    "class_year",
+    "location",
+    "favorite_event",
+    "week_start",
+    "subscribed",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class UserFilter:
+    """Text filters of the user list, matched on username, first and last name."""
+
+    contains: str | None = None
+    starts_with: str | None = None
+    ends_with: str | None = None
+
+
+def _like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class UserDao(Dao):
+    """Read and change users; deleted users are invisible unless asked for."""
+
+    def _active(self) -> Select[tuple[User]]:
+        return select(User).where(User.deleted.is_(False))
+
+    def find(self, username_or_email: str) -> User | None:
+        """Return the active user with this username, else with this e-mail, else None."""
+        user = self.session.scalar(self._active().where(User.username == username_or_email))
+        if user is None and "@" in username_or_email:
+            user = self.session.scalar(
+                self._active().where(func.lower(User.email) == username_or_email.lower())
+            )
+        return user
+
+    def get(self, username_or_email: str) -> User:
+        """Return the active user named by username or e-mail, or raise NotFound."""
+        user = self.find(username_or_email)
+        if user is None:
+            raise NotFound(f"There is no user '{username_or_email}'.")
+        return user
+
+    def get_by_username(self, username: str) -> User:
+        """Return the active user with exactly this username, or raise NotFound."""
+        user = self.session.scalar(self._active().where(User.username == username))
+        if user is None:
+            raise NotFound(f"There is no user '{username}'.")
+        return user
+
+    def page(self, filters: UserFilter, *, limit: int, offset: int) -> tuple[list[User], int]:
+        """Return one page of active users ordered by username, and the total count."""
+        query = self._active()
+        patterns = [
+            (filters.contains, "%{}%"),
+            (filters.starts_with, "{}%"),
+            (filters.ends_with, "%{}"),
+        ]
+        for value, shape in patterns:
+            if value:
+                pattern = shape.format(_like(value))
+                query = query.where(
+                    or_(
+                        User.username.like(pattern, escape="\\"),
+                        User.first.like(pattern, escape="\\"),
+                        User.last.like(pattern, escape="\\"),
+                    )
+                )
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(
+            query.order_by(User.username).limit(limit).offset(offset)
+        ).all()
+        return list(rows), total
+
+    def email_taken(self, email: str, *, except_username: str | None = None) -> bool:
+        """Tell whether another user (deleted ones included) already has this e-mail."""
+        query = select(User.username).where(func.lower(User.email) == email.lower())
+        if except_username:
+            query = query.where(User.username != except_username)
+        return self.session.scalar(query.limit(1)) is not None
+
+    def create(
+        self,
+        *,
+        username: str,
+        email: str,
+        password_hash: str,
+        first: str,
+        last: str,
+        role: str = "user",
+        activation_code: str = "",
+        **profile: Any,
+    ) -> User:
+        """Insert a user and commit; a taken username or e-mail is a Conflict."""
+        if self.session.get(User, username) is not None:
+            raise Conflict(f"The username '{username}' is taken.")
+        if self.email_taken(email):
+            raise Conflict(f"The e-mail address '{email}' is already registered.")
+        now = self.clock()
+        user = User(
+            username=username,
+            email=email,
+            password=password_hash,
+            first=first,
+            last=last,
+            role=role,
+            activation_code=activation_code,
+            member_since=now.date(),
+            last_signin=now,
+            week_start=profile.pop("week_start", None) or "monday",
+            deleted=False,
+            created_date=now,
+            created_app=APP_NAME,
+            **profile,
+        )
+        self.session.add(user)
+        self.safe_commit(f"The username '{username}' or e-mail '{email}' is taken.")
+        return user
+
+    def update_profile(self, user: User, values: dict[str, Any], *, by: str) -> bool:
+        """Write the editable fields from `values` (a full replacement); return whether any changed."""
+        new = {name: values.get(name) for name in EDITABLE_FIELDS}
+        if new["email"] and self.email_taken(new["email"], except_username=user.username):
+            raise Conflict(f"The e-mail address '{new['email']}' is already registered.")
+        changed = {name: value for name, value in new.items() if getattr(user, name) != value}
+        if not changed:
+            return False
+        for name, value in changed.items():
+            setattr(user, name, value)
+        user.modified_date, user.modified_user, user.modified_app = self.clock(), by, APP_NAME
+        self.safe_commit("The e-mail address is already registered.")
+        return True
+
+    def touch_last_login(self, user: User) -> dt.datetime:
+        """Stamp the user's last sign-in with the current time and commit."""
+        user.last_signin = self.clock()
+        self.safe_commit()
+        return user.last_signin
+
+    def soft_delete(self, user: User, *, by: str) -> None:
+        """Flag the user deleted and end every session and access token they hold."""
+        now = self.clock()
+        user.deleted = True
+        user.deleted_date, user.deleted_user, user.deleted_app = now, by, APP_NAME
+        user.modified_date, user.modified_user, user.modified_app = now, by, APP_NAME
+        self._revoke_tokens(user, now)
+        self.safe_commit()
+
+    def revoke_tokens(self, user: User) -> None:
+        """End every session of `user` and invalidate their access tokens; commit."""
+        self._revoke_tokens(user, self.clock())
+        self.safe_commit()
+
+    def _revoke_tokens(self, user: User, now: dt.datetime) -> None:
+        user.token_generation = (user.token_generation or 0) + 1
+        self.session.execute(
+            update(AuthSession)
+            .where(AuthSession.username == user.username, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    def hard_delete(self, user: User) -> None:
+        """Remove the user and everything that refers to them, in one transaction."""
+        name = user.username
+        own_logs = select(Log.log_id).where(Log.username == name).scalar_subquery()
+        for statement in (
+            delete(Comment).where(or_(Comment.username == name, Comment.log_id.in_(own_logs))),
+            delete(Log).where(Log.username == name),
+            delete(Notification).where(Notification.username == name),
+            delete(Flair).where(Flair.username == name),
+            delete(ForgotPassword).where(ForgotPassword.username == name),
+            delete(GroupMember).where(GroupMember.username == name),
+            delete(TeamMember).where(TeamMember.username == name),
+            delete(AuthSession).where(AuthSession.username == name),
+        ):
+            self.session.execute(statement)
+        self.session.delete(user)
+        self.safe_commit()

@@ -1,0 +1,161 @@
+"""Authentication: log in for tokens, refresh them with rotation, log out, revoke everything."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+import falcon
+
+from api.errors import HTTPProblem
+from api.registry import Auth, Collection, Endpoint, Principal
+from api.security import PASSWORD_MAX_BYTES, TokenService
+from dao.auth import AuthDao, RefreshRefused
+from dao.errors import InvalidInput
+from dao.throttles import ThrottleDao
+from dao.users import UserDao
+from models import User
+from resources.base import Resource
+from resources.users import user_view
+
+COLLECTION = Collection("auth", key="auth", prefix="/v2/auth", title="authentication")
+WRONG_CREDENTIALS = "The username or password is incorrect."
+
+
+def _unauthorized(detail: str) -> HTTPProblem:
+    return HTTPProblem(
+        401,
+        title="Unauthorized",
+        detail=detail,
+        headers={"WWW-Authenticate": 'Bearer realm="splits", error="invalid_grant"'},
+    )
+
+
+def _basic_credentials(header: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(header.split(" ", 1)[1].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, IndexError) as ex:
+        raise InvalidInput("The Basic credentials are not valid base64 of 'user:password'.") from ex
+    identifier, separator, password = decoded.partition(":")
+    if not separator or not identifier:
+        raise InvalidInput("The Basic credentials must have the form 'user:password'.")
+    return identifier, password
+
+
+class Tokens(Resource):
+    """Issue, refresh and revoke tokens."""
+
+    def _credentials(self, req: falcon.Request) -> tuple[str, str]:
+        header = req.get_header("Authorization") or ""
+        if header.lower().startswith("basic "):
+            return _basic_credentials(header)
+        body = req.get_media()  # validated against auth-token.json by the middleware
+        return body["username"], body["password"]
+
+    def _grant(self, req: falcon.Request, user: User, session_id: str, refresh: str) -> dict[str, Any]:
+        config = self.config
+        access = self.services.tokens.issue(
+            username=user.username,
+            email=user.email,
+            name=f"{user.first} {user.last}",
+            generation=user.token_generation or 0,
+            session_id=session_id,
+        )
+        # The caller is this user from now on: links are filtered for them, not for anonymous.
+        req.context.user = Principal(user.username, user.email, user.role, session_id)
+        return {
+            "self": "/v2/auth/token",
+            "access_token": access.token,
+            "token_type": "Bearer",
+            "expires_in": access.expires_in,
+            "refresh_token": refresh,
+            "refresh_expires_in": config.refresh_token_ttl,
+            "user": user_view(req, self.linker, user),
+            "links": self.links(
+                req, "users.item", "auth.refresh", "auth.logout", "api.root", username=user.username
+            ),
+        }
+
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Exchange a username (or e-mail) and password for an access and a refresh token."""
+        identifier, password = self._credentials(req)
+        if len(password.encode()) > PASSWORD_MAX_BYTES:
+            raise InvalidInput(
+                f"Passwords are at most {PASSWORD_MAX_BYTES} bytes long.",
+                errors=[{"path": "/password", "message": "longer than 72 bytes"}],
+            )
+        config = self.config
+        auth = self.services.dao(AuthDao, req)
+        throttles = self.services.dao(ThrottleDao, req)
+        user = auth.find_login_user(identifier)
+        key = f"login:{user.username if user else identifier.lower()}"
+        throttles.check(key, "Too many failed logins for this account; wait before trying again.")
+        # Unknown users are checked against a dummy hash: both failures cost one bcrypt check.
+        if not self.services.passwords.verify(password, user.password if user else None):
+            throttles.record(
+                key,
+                limit=config.login_max_failures,
+                window=config.login_window,
+                lockout=config.login_lockout,
+            )
+            raise _unauthorized(WRONG_CREDENTIALS)
+        assert user is not None
+        throttles.clear(key)
+        refresh = TokenService.new_refresh_token()
+        session_id = auth.start_session(
+            user, ttl=config.refresh_token_ttl, token_digest=TokenService.digest(refresh)
+        )
+        auth.safe_commit()
+        resp.set_header("Cache-Control", "no-store")
+        resp.media = self._grant(req, user, session_id, refresh)
+
+    def on_post_refresh(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Spend a refresh token for a new pair; a reused one revokes its whole session."""
+        presented = req.get_media()["refresh_token"]
+        new_refresh = TokenService.new_refresh_token()
+        try:
+            rotation = self.services.dao(AuthDao, req).rotate(
+                TokenService.digest(presented),
+                new_digest=TokenService.digest(new_refresh),
+                new_token=new_refresh,
+            )
+        except RefreshRefused as ex:
+            raise _unauthorized(f"The refresh token is not valid: {ex}.") from ex
+        resp.set_header("Cache-Control", "no-store")
+        body = self._grant(req, rotation.user, rotation.session_id, rotation.refresh_token)
+        body["self"] = "/v2/auth/refresh"
+        resp.media = body
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Log out: end the caller's session, so its refresh and access tokens stop working."""
+        self.services.dao(AuthDao, req).revoke_session(req.context.user.session_id)
+        self.no_content(resp)
+
+    def on_delete_user(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """End every session of a user and invalidate all their access tokens (site admin)."""
+        users = self.services.dao(UserDao, req)
+        users.revoke_tokens(users.get_by_username(username))
+        self.no_content(resp)
+
+
+ENDPOINTS = (
+    Endpoint(
+        "auth.token", "POST", "/v2/auth/token", Tokens, None, Auth.NONE, "login",
+        "Log in with a username or e-mail and a password (JSON body or HTTP Basic)",
+        schema="auth-token",
+    ),
+    Endpoint(
+        "auth.refresh", "POST", "/v2/auth/refresh", Tokens, "refresh", Auth.NONE, "refresh",
+        "Exchange a refresh token for new tokens (the old one stops working)",
+        schema="auth-refresh",
+    ),
+    Endpoint(
+        "auth.logout", "DELETE", "/v2/auth/token", Tokens, None, Auth.USER, "logout",
+        "Log out: revoke this session's tokens",
+    ),
+    Endpoint(
+        "auth.revoke_user", "DELETE", "/v2/auth/tokens/{username}", Tokens, "user", Auth.ADMIN,
+        "revoke", "Revoke every session of a user",
+    ),
+)

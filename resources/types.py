@@ -1,0 +1,29 @@
+"""Exercise types: the lookup list that logs' `type` must come from."""
+
+from __future__ import annotations
+
+import falcon
+from sqlalchemy import select
+
+from api.registry import Auth, Collection, Endpoint
+from models import Type
+from resources.base import Resource
+
+COLLECTION = Collection("types", key="type", prefix="/v2/types", title="exercise types")
+
+
+class Types(Resource):
+    """The exercise types (public)."""
+
+    def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """List every exercise type by name."""
+        names = req.context.db.scalars(select(Type.type).order_by(Type.type)).all()
+        resp.media = {"self": "/v2/types", "types": list(names), "links": self.links(req, "api.root")}
+
+
+ENDPOINTS = (
+    Endpoint(
+        "types.list", "GET", "/v2/types", Types, "collection", Auth.NONE, "types",
+        "List the exercise types",
+    ),
+)

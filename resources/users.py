@@ -1,0 +1,204 @@
+"""Users: list and search, read, replace and patch your profile, soft delete, last login, lookup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from api.conditional import check_if_match, etag_for, send_etag
+from api.links import Linker, caller, with_query
+from api.paging import page_from, set_link_header
+from api.patching import ACCEPT_PATCH, apply_patch
+from api.registry import Auth, Collection, Endpoint
+from dao.errors import InvalidInput
+from dao.users import EDITABLE_FIELDS, UserDao, UserFilter
+from models import User
+from resources.base import Resource
+
+COLLECTION = Collection("users", key="user", prefix="/v2/users", title="users")
+FILTERS = ("contains", "starts_with", "ends_with")
+MAX_FILTER_LENGTH = 50
+
+#: Links on a user, in the order shown; each appears only when the caller may use it.
+USER_LINKS = (
+    "users.item",
+    "users.replace",
+    "users.patch",
+    "users.delete",
+    "users.soft_delete",
+    "users.update_last_login",
+)
+
+
+def is_private_view(req: falcon.Request, username: str) -> bool:
+    """Tell whether the caller sees this user's private fields (themselves or a site admin)."""
+    user = caller(req)
+    return user is not None and (user.username == username or user.is_admin)
+
+
+def user_view(req: falcon.Request, linker: Linker, user: User) -> dict[str, Any]:
+    """Represent a user; e-mail and role only for the user and site admins, never credentials."""
+    path = f"/v2/users/{user.username}"
+    view: dict[str, Any] = {
+        "self": path,
+        "username": user.username,
+        "first": user.first,
+        "last": user.last,
+        "profilepic_name": user.profilepic_name,
+        "description": user.description,
+        "member_since": user.member_since,
+        "class_year": user.class_year,
+        "location": user.location,
+        "favorite_event": user.favorite_event,
+        "week_start": user.week_start,
+        "subscribed": user.subscribed,
+        "last_signin": user.last_signin,
+        "deleted": bool(user.deleted),
+        "this_user": path,
+    }
+    if is_private_view(req, user.username):
+        view["email"] = user.email
+        view["role"] = user.role
+    view["links"] = linker.links(req, *USER_LINKS, username=user.username)
+    return view
+
+
+def editable_document(user: User) -> dict[str, Any]:
+    """Return the editable profile as a document that PATCH applies to."""
+    return {name: getattr(user, name) for name in EDITABLE_FIELDS}
+
+
+class Users(Resource):
+    """The users collection and its items."""
+
+    def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """List active users, paged, optionally filtered by text on username or name."""
+        page = page_from(req)
+        filters = {name: req.get_param(name) for name in FILTERS}
+        for name, value in filters.items():
+            if value is not None and len(value) > MAX_FILTER_LENGTH:
+                raise InvalidInput(
+                    f"'{name}' is limited to {MAX_FILTER_LENGTH} characters.",
+                    errors=[{"path": name, "message": "too long"}],
+                )
+        users, total = self.services.dao(UserDao, req).page(
+            UserFilter(**filters), limit=page.limit, offset=page.offset
+        )
+        paging = page.links("/v2/users", total, **filters)
+        set_link_header(resp, paging)
+        resp.media = {
+            "self": with_query("/v2/users", **filters, limit=page.limit, offset=page.offset),
+            "users": [user_view(req, self.linker, user) for user in users],
+            "total": total,
+            "limit": page.limit,
+            "offset": page.offset,
+            "links": paging + self.links(req, "users.lookup", "api.root"),
+        }
+
+    def _item(self, req: falcon.Request, user: User) -> dict[str, Any]:
+        return {
+            "self": f"/v2/users/{user.username}",
+            "user": user_view(req, self.linker, user),
+            "links": self.links(req, "users.list", "api.root"),
+        }
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """Read one user by username, or by e-mail address."""
+        user = self.services.dao(UserDao, req).get(username)
+        send_etag(req, resp, user.version, "p" if is_private_view(req, user.username) else "")
+        resp.append_header("Accept-Patch", ACCEPT_PATCH)
+        resp.media = self._item(req, user)
+
+    def _update(
+        self, req: falcon.Request, resp: falcon.Response, username: str, document: dict[str, Any] | None
+    ) -> None:
+        users = self.services.dao(UserDao, req)
+        user = users.get_by_username(username)
+        check_if_match(req, user.version, required=self.config.require_if_match)
+        if document is None:  # PATCH: apply to the current profile, then check as PUT does
+            document = apply_patch(req, editable_document(user))
+            self.services.schemas.validate("user-update", document)
+        updated = users.update_profile(user, document, by=req.context.user.username)
+        resp.etag = etag_for(user.version, "p")
+        resp.media = {**self._item(req, user), "updated": updated}
+
+    def on_put(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """Replace your profile (fields left out become null)."""
+        self._update(req, resp, username, req.get_media())
+
+    def on_patch(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """Change part of your profile with a merge patch or a JSON Patch."""
+        self._update(req, resp, username, None)
+
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """Delete a user and everything they wrote, for good (disabled by default)."""
+        users = self.services.dao(UserDao, req)
+        user = users.get_by_username(username)
+        check_if_match(req, user.version, required=self.config.require_if_match)
+        users.hard_delete(user)
+        self.no_content(resp)
+
+    def on_delete_soft(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """Delete your account (it can no longer log in) and end all your sessions."""
+        users = self.services.dao(UserDao, req)
+        user = users.get_by_username(username)
+        check_if_match(req, user.version, required=self.config.require_if_match)
+        users.soft_delete(user, by=req.context.user.username)
+        self.no_content(resp)
+
+    def on_put_last_login(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """Stamp your last sign-in with the current time."""
+        users = self.services.dao(UserDao, req)
+        user = users.get_by_username(username)
+        last_signin = users.touch_last_login(user)
+        resp.media = {
+            "self": f"/v2/users/{username}/update_last_login",
+            "last_login_updated": True,
+            "last_signin": last_signin,
+            "links": self.links(req, "users.item", username=username),
+        }
+
+    def on_get_lookup(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """Tell whether a username or e-mail address is registered (404 when it is not)."""
+        self.services.dao(UserDao, req).get(username)
+        resp.media = {
+            "self": f"/v2/users/lookup/{username}",
+            "exists": True,
+            "links": self.links(req, "users.item", "api.root", username=username),
+        }
+
+
+ENDPOINTS = (
+    Endpoint(
+        "users.list", "GET", "/v2/users", Users, "collection", Auth.USER, "users",
+        "List users (limit, offset, contains, starts_with, ends_with)",
+    ),
+    Endpoint("users.item", "GET", "/v2/users/{username}", Users, None, Auth.USER, "self",
+             "Read a user by username or e-mail"),
+    Endpoint(
+        "users.replace", "PUT", "/v2/users/{username}", Users, None, Auth.OWNER, "edit",
+        "Replace your profile", schema="user-update", owner_param="username",
+    ),
+    Endpoint(
+        "users.patch", "PATCH", "/v2/users/{username}", Users, None, Auth.OWNER, "patch",
+        "Change part of your profile (merge patch or JSON Patch)", owner_param="username",
+    ),
+    Endpoint(
+        "users.delete", "DELETE", "/v2/users/{username}", Users, None, Auth.OWNER, "delete",
+        "Delete a user for good", owner_param="username",
+    ),
+    Endpoint(
+        "users.soft_delete", "DELETE", "/v2/users/soft/{username}", Users, "soft", Auth.OWNER,
+        "delete", "Delete your account", owner_param="username",
+    ),
+    Endpoint(
+        "users.update_last_login", "PUT", "/v2/users/{username}/update_last_login", Users,
+        "last_login", Auth.OWNER, "update_last_login", "Stamp your last sign-in",
+        owner_param="username",
+    ),
+    Endpoint(
+        "users.lookup", "GET", "/v2/users/lookup/{username}", Users, "lookup", Auth.NONE,
+        "lookup", "Tell whether a username or e-mail is registered",
+    ),
+)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: lint, then the suite on SQLite, again on MariaDB, then the
+# end-to-end tests through nginx and uWSGI. `scripts/test.sh PHASE...` runs only some phases.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+BIN=.venv/bin
+export BCRYPT_COST=4
+export SECRET_KEY=${SECRET_KEY:-splits-test-secret-key-0123456789abcdef}
+phases=("$@")
+[ ${#phases[@]} -gt 0 ] || phases=(lint sqlite mariadb e2e)
+
+# pytest exits 5 when it ran no test: with `set -e` that fails the run, as it should.
+for phase in "${phases[@]}"; do
+  echo "== $phase"
+  case "$phase" in
+    lint)
+      "$BIN/ruff" check api dao models resources tests
+      "$BIN/ruff" format --check api dao models resources tests
+      "$BIN/mypy"
+      ;;
+    sqlite)
+      env -u DATABASE_URL "$BIN/pytest" -q -m "not e2e" -p no:cacheprovider
+      ;;
+    mariadb)
+      scripts/mariadb.sh up
+      scripts/mariadb.sh dropdb splits_test >/dev/null 2>&1 || true
+      scripts/mariadb.sh createdb splits_test
+      DATABASE_URL="$(MARIADB_DATABASE=splits_test scripts/mariadb.sh url)" \
+        "$BIN/pytest" -q -m "not e2e" -p no:cacheprovider
+      ;;
+    e2e)
+      "$BIN/pytest" -q -m e2e -p no:cacheprovider
+      ;;
+    *)
+      echo "unknown phase: $phase (lint, sqlite, mariadb, e2e)" >&2
+      exit 2
+      ;;
+  esac
+done

@@ -1,0 +1,119 @@
+"""Every error is problem+json; bad input is a clear 4xx, never a 500."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from api.app import create_app
+from api.registry import Auth, Collection, Endpoint
+from api.routes import RESOURCE_MODULES
+from resources.base import Resource
+
+
+def assert_problem(result, status):
+    assert result.status_code == status, result.text
+    assert result.headers["content-type"].startswith("application/problem+json")
+    body = result.json
+    assert body["status"] == status
+    assert {"type", "title", "detail", "instance", "links"} <= set(body)
+    assert body["links"][0]["href"] == "/"
+    return body
+
+
+def test_unknown_route_is_a_problem_404(client):
+    body = assert_problem(client.simulate_get("/v2/nowhere"), 404)
+    assert body["instance"] == "/v2/nowhere"
+
+
+def test_unsupported_method_is_a_problem_405_with_allow(client):
+    result = client.simulate_request("PATCH", "/versions")
+    assert_problem(result, 405)
+    assert "GET" in result.headers["allow"]
+
+
+def test_options_answers_with_allow(client):
+    result = client.simulate_options("/v2/users/someone")
+    assert result.status_code == 200
+    assert {"GET", "PUT", "PATCH", "DELETE"} <= {m.strip() for m in result.headers["allow"].split(",")}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"username": NaN, "password": "x"}',
+        b'{"username": Infinity, "password": "x"}',
+        b'{"username": "\\ud800", "password": "x"}',
+        b'{"username": "alice", "password": "x"',
+        b"[" * 100 + b"]" * 100,
+        b'{"a":' * 40 + b"1" + b"}" * 40,
+        b"\xff\xfe",
+    ],
+    ids=["nan", "infinity", "lone-surrogate", "truncated", "deep-array", "deep-object", "not-utf8"],
+)
+def test_malformed_json_is_400(client, body):
+    result = client.simulate_post(
+        "/v2/auth/token", body=body, headers={"Content-Type": "application/json"}
+    )
+    assert_problem(result, 400)
+
+
+def test_wrong_content_type_is_415(client):
+    result = client.simulate_post(
+        "/v2/auth/token", body="username=a", headers={"Content-Type": "text/plain"}
+    )
+    assert_problem(result, 415)
+
+
+def test_body_over_one_mebibyte_is_413(client):
+    result = client.simulate_post(
+        "/v2/auth/token",
+        body=b'{"username": "' + b"a" * (1024 * 1024) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert_problem(result, 413)
+
+
+def test_schema_failures_list_every_field_with_a_json_pointer(client):
+    result = client.simulate_post("/v2/auth/token", json={"username": 7, "extra": True})
+    body = assert_problem(result, 400)
+    paths = sorted(error["path"] for error in body["errors"])
+    assert paths == ["", "/password", "/username"]
+
+
+def test_request_id_is_echoed_and_generated(client):
+    given = client.simulate_get("/", headers={"X-Request-ID": "abc-123"})
+    assert given.headers["x-request-id"] == "abc-123"
+    made = client.simulate_get("/", headers={"X-Request-ID": "bad id with spaces"})
+    assert made.headers["x-request-id"] != "bad id with spaces"
+    assert len(made.headers["x-request-id"]) == 32
+
+
+class _Boom(Resource):
+    def on_get(self, req, resp):
+        raise RuntimeError("SELECT secret FROM users -- must never reach a client")
+
+
+def test_a_crash_is_a_bare_500_with_the_request_id(config, session_factory, caplog):
+    module = types.SimpleNamespace(
+        COLLECTION=Collection("boom", "boom", "/v2/boom", "a crash"),
+        ENDPOINTS=(Endpoint("boom.get", "GET", "/v2/boom", _Boom, None, Auth.NONE, "self", "Crash"),),
+    )
+    from falcon import testing
+
+    client = testing.TestClient(
+        create_app(config, session_factory=session_factory, modules=[*RESOURCE_MODULES, module])
+    )
+    result = client.simulate_get("/v2/boom", headers={"X-Request-ID": "req-42"})
+    body = assert_problem(result, 500)
+    assert "SELECT" not in result.text and "Traceback" not in result.text
+    assert body["request_id"] == "req-42"
+    assert "unhandled error" in caplog.text
+
+
+def test_disabled_route_is_403_before_any_handler(client, runners):
+    body = assert_problem(
+        client.simulate_delete("/v2/users/alice", headers=runners["alice"]), 403
+    )
+    assert "disabled" in body["detail"]

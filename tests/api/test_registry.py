@@ -1,0 +1,88 @@
+"""The registry is the single source of routes, links documents and auth rules."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from api.app import create_app, routed_endpoints
+from api.registry import Auth, Collection, Endpoint, RegistryError, build_registry
+from api.routes import RESOURCE_MODULES
+from resources.base import Resource
+from resources.discovery import LinksDocuments
+
+
+def test_every_route_is_registered_and_every_registry_entry_is_routed(app):
+    declared = set(build_registry(RESOURCE_MODULES, links_resource=LinksDocuments).by_route)
+    assert routed_endpoints(app) == declared
+
+
+class _Thing(Resource):
+    def on_get(self, req, resp):
+        resp.media = {}
+
+
+def _module(*endpoints, collection=Collection("things", "thing", "/v2/things", "things")):
+    return types.SimpleNamespace(COLLECTION=collection, ENDPOINTS=endpoints)
+
+
+def test_an_endpoint_without_an_auth_rule_refuses_to_boot():
+    broken = Endpoint("things.get", "GET", "/v2/things", _Thing, None, None, "self", "Read")  # type: ignore[arg-type]
+    with pytest.raises(RegistryError, match="no auth rule"):
+        build_registry([_module(broken)], links_resource=LinksDocuments)
+
+
+def test_a_responder_without_a_registry_entry_refuses_to_boot(config, session_factory):
+    class Sneaky(Resource):
+        def on_get(self, req, resp):
+            resp.media = {}
+
+        def on_delete(self, req, resp):  # routed by add_route, but never declared
+            resp.media = {}
+
+    module = _module(Endpoint("things.get", "GET", "/v2/things", Sneaky, None, Auth.USER, "self", "Read"))
+    with pytest.raises(RegistryError, match="without a registry entry"):
+        create_app(config, session_factory=session_factory, modules=[*RESOURCE_MODULES, module])
+
+
+def test_disabled_routes_must_name_real_endpoints():
+    with pytest.raises(RegistryError, match="unknown endpoints"):
+        build_registry(
+            RESOURCE_MODULES, links_resource=LinksDocuments, disabled_routes=["GET /v2/nothing"]
+        )
+
+
+def test_the_same_route_cannot_be_declared_twice():
+    one = Endpoint("things.a", "GET", "/v2/things", _Thing, None, Auth.USER, "self", "Read")
+    two = Endpoint("things.b", "GET", "/v2/things", _Thing, None, Auth.USER, "self", "Read")
+    with pytest.raises(RegistryError, match="declared twice"):
+        build_registry([_module(one, two)], links_resource=LinksDocuments)
+
+
+def test_an_owner_rule_names_a_real_path_field():
+    bad = Endpoint(
+        "things.put", "PUT", "/v2/things/{id}", _Thing, None, Auth.OWNER, "edit", "Edit",
+        owner_param="username",
+    )
+    with pytest.raises(RegistryError, match="owner_param"):
+        build_registry([_module(bad)], links_resource=LinksDocuments)
+
+
+def test_permits_follows_the_auth_rules():
+    from api.registry import Principal
+
+    alice = Principal("alice", "a@example.com", "user")
+    root = Principal("root", "r@example.com", "admin")
+    owner = Endpoint("x", "PUT", "/x/{u}", _Thing, None, Auth.OWNER, "edit", "Edit", owner_param="u")
+    assert not owner.permits(None, owner="alice")
+    assert owner.permits(alice, owner="alice")
+    assert not owner.permits(alice, owner="bob")
+    assert owner.permits(root, owner="bob")
+    admin_only = Endpoint("y", "POST", "/y", _Thing, None, Auth.ADMIN, "create", "Create")
+    assert not admin_only.permits(alice) and admin_only.permits(root)
+    group_admin = Endpoint("z", "PUT", "/z", _Thing, None, Auth.GROUP_ADMIN, "edit", "Edit")
+    assert not group_admin.permits(alice) and group_admin.permits(alice, group_admin=True)
+    import dataclasses
+
+    assert not dataclasses.replace(owner, disabled=True).permits(root, owner="bob")
