@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from types import ModuleType
+from typing import Any
 
 import falcon
 import falcon.inspect
@@ -69,7 +70,7 @@ def create_app(
         clock=clock,
         engine=engine,
     )
-    middleware: list[object] = [RequestId(), BodyLimit(config.max_body_bytes)]
+    middleware: list[Any] = [RequestId(), BodyLimit(config.max_body_bytes)]
     if config.cors_origins:
         middleware.append(
             falcon.CORSMiddleware(

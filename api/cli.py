@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from api.config import Config, ConfigError
 
@@ -64,7 +65,7 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+    def log_message(self, format: str, *args: object) -> None:
         log.info("%s %s", self.address_string(), format % args)
 
 
@@ -75,11 +76,11 @@ def _serve(args: argparse.Namespace, config: Config) -> int:
     configure_logging(config)
     app = create_app(config)
     with make_server(args.host, args.port, app, _ThreadingServer, _QuietHandler) as server:
-        log.info("Splits listening on http://%s:%d/ (%s)", args.host, args.port, config.database_url)
-        try:
+        log.info(
+            "Splits listening on http://%s:%d/ (%s)", args.host, args.port, config.database_url
+        )
+        with contextlib.suppress(KeyboardInterrupt):
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
     return 0
 
 

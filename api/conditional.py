@@ -25,7 +25,8 @@ def send_etag(req: falcon.Request, resp: falcon.Response, version: int, variant:
         if_none_match.strip() == "*"
         or any(candidate.strip().strip('"') == tag for candidate in if_none_match.split(","))
     ):
-        raise falcon.HTTPNotModified()
+        # HTTPStatus ends the request without a body and bypasses the error serializer.
+        raise falcon.HTTPStatus(falcon.HTTP_304, headers={"ETag": resp.etag or f'"{tag}"'})
 
 
 def check_if_match(req: falcon.Request, version: int, *, required: bool) -> None:
@@ -37,7 +38,9 @@ def check_if_match(req: falcon.Request, version: int, *, required: bool) -> None
     header = req.get_header("If-Match")
     if header is None:
         if required:
-            raise PreconditionRequired("Send If-Match with the ETag of the version you are changing.")
+            raise PreconditionRequired(
+                "Send If-Match with the ETag of the version you are changing."
+            )
         return
     if header.strip() == "*":
         return

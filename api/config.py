@@ -15,6 +15,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'splits.db'}"
 DEFAULT_DISABLED_ROUTES = ("DELETE /v2/users/{username}",)
+DEFAULT_MAIL_FROM = "Splits <no-reply@splits.invalid>"
 
 
 class ConfigError(ValueError):
@@ -63,7 +64,7 @@ class Config:
     require_if_match: bool = False
     cors_origins: tuple[str, ...] = ()
     smtp_url: str = ""
-    mail_from: str = "Splits <no-reply@splits.invalid>"
+    mail_from: str = DEFAULT_MAIL_FROM
     max_body_bytes: int = 1024 * 1024
     db_pool_size: int = 5
     db_timeout: int = 3
@@ -106,7 +107,7 @@ class Config:
                 require_if_match=_bool(env.get("REQUIRE_IF_MATCH", "false")),
                 cors_origins=_list(env.get("CORS_ORIGINS", "")),
                 smtp_url=env.get("SMTP_URL", ""),
-                mail_from=env.get("MAIL_FROM", cls.mail_from),
+                mail_from=env.get("MAIL_FROM", DEFAULT_MAIL_FROM),
                 max_body_bytes=int(env.get("MAX_BODY_BYTES", 1024 * 1024)),
                 db_pool_size=int(env.get("DB_POOL_SIZE", 5)),
                 db_timeout=int(env.get("DB_TIMEOUT", 3)),

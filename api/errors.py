@@ -79,15 +79,19 @@ def handle_domain_error(
     headers = None
     if isinstance(ex, TooManyAttempts):
         headers = {"Retry-After": str(ex.retry_after)}
-    raise HTTPProblem(ex.status, title=ex.title, detail=ex.detail, errors=ex.errors, headers=headers)
+    raise HTTPProblem(
+        ex.status, title=ex.title, detail=ex.detail, errors=ex.errors, headers=headers
+    )
 
 
 def handle_database_unavailable(
     req: falcon.Request, resp: falcon.Response, ex: Exception, params: dict[str, Any]
 ) -> None:
     """Answer 503 quickly when the database cannot be reached, instead of hanging or a 500."""
-    if isinstance(ex, DBAPIError) and not isinstance(ex, OperationalError) and not (
-        ex.connection_invalidated
+    if (
+        isinstance(ex, DBAPIError)
+        and not isinstance(ex, OperationalError)
+        and not (ex.connection_invalidated)
     ):
         handle_unexpected(req, resp, ex, params)
     log.warning("database unavailable: %s", type(ex).__name__)

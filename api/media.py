@@ -86,10 +86,9 @@ class JSONHandler(BaseHandler):
         return dumps(media)
 
 
-
 def install_media_handlers(app: falcon.App, max_body_bytes: int) -> None:
     """Use one strict JSON handler for every JSON media type, in both directions."""
     handler = JSONHandler(max_body_bytes)
-    handlers = {media_type: handler for media_type in (*JSON_TYPES, "application/problem+json")}
+    handlers = dict.fromkeys((*JSON_TYPES, "application/problem+json"), handler)
     app.req_options.media_handlers = falcon.media.Handlers(handlers)
     app.resp_options.media_handlers = falcon.media.Handlers(handlers)

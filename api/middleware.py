@@ -130,11 +130,11 @@ class Authorization:
         if endpoint is None:
             return
         req.context.endpoint = endpoint
-        if endpoint.disabled:
-            raise HTTPProblem(403, title="Forbidden", detail="This endpoint is disabled.")
         user: Principal | None = req.context.user
         if endpoint.auth is not Auth.NONE and user is None:
             raise _unauthorized("This endpoint needs a Bearer access token.", "invalid_request")
+        if endpoint.disabled:  # after authentication, as the legacy API did
+            raise HTTPProblem(403, title="Forbidden", detail="This endpoint is disabled.")
         if endpoint.auth is Auth.ADMIN or endpoint.owner_param:
             owner = params.get(endpoint.owner_param) if endpoint.owner_param else None
             if not endpoint.permits(user, owner=owner):

@@ -36,7 +36,8 @@ def check_password_rules(password: str, *, field: str = "password") -> None:
     else:
         return
     raise InvalidInput(
-        f"The {field.replace('_', ' ')} {message}.", errors=[{"path": f"/{field}", "message": message}]
+        f"The {field.replace('_', ' ')} {message}.",
+        errors=[{"path": f"/{field}", "message": message}],
     )
 
 
@@ -56,7 +57,7 @@ class PasswordHasher:
         """Tell whether `password` matches `hashed`; legacy `$2a$`/`$2y$` hashes work too."""
         secret = password.encode()
         if len(secret) > PASSWORD_MAX_BYTES:
-            secret = secret[: PASSWORD_MAX_BYTES]
+            secret = secret[:PASSWORD_MAX_BYTES]
             hashed = None  # never accept a password that was silently truncated
         if not hashed:
             bcrypt.checkpw(secret, self._dummy_hash)

@@ -35,6 +35,8 @@ class Dao:
             raise Conflict(conflict) from ex
         except StaleDataError as ex:
             self.session.rollback()
-            raise Conflict("The resource was changed by another request; fetch it and retry.") from ex
+            raise Conflict(
+                "The resource was changed by another request; fetch it and retry."
+            ) from ex
         # Any other failure leaves the transaction to the request's session, which the
         # DatabaseSession middleware closes (and so rolls back) whatever happens.

@@ -17,7 +17,9 @@ class ThrottleDao(Dao):
 
     def check(self, key: str, detail: str) -> None:
         """Raise TooManyAttempts (with Retry-After) while `key` is blocked."""
-        blocked_until = self.session.scalar(select(Throttle.blocked_until).where(Throttle.key == key))
+        blocked_until = self.session.scalar(
+            select(Throttle.blocked_until).where(Throttle.key == key)
+        )
         now = self.clock()
         if blocked_until is not None and blocked_until > now:
             raise TooManyAttempts(detail, retry_after=_seconds(blocked_until - now))

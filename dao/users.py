@@ -53,7 +53,7 @@ def _like(value: str) -> str:
 class UserDao(Dao):
     """Read and change users; deleted users are invisible unless asked for."""
 
-    def _active(self) -> Select[tuple[User]]:
+    def _active(self) -> Select[User]:
         return select(User).where(User.deleted.is_(False))
 
     def find(self, username_or_email: str) -> User | None:
@@ -98,9 +98,7 @@ class UserDao(Dao):
                     )
                 )
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = self.session.scalars(
-            query.order_by(User.username).limit(limit).offset(offset)
-        ).all()
+        rows = self.session.scalars(query.order_by(User.username).limit(limit).offset(offset)).all()
         return list(rows), total
 
     def email_taken(self, email: str, *, except_username: str | None = None) -> bool:
@@ -149,7 +147,7 @@ class UserDao(Dao):
         return user
 
     def update_profile(self, user: User, values: dict[str, Any], *, by: str) -> bool:
-        """Write the editable fields from `values` (a full replacement); return whether any changed."""
+        """Replace the editable fields with `values`; return whether anything changed."""
         new = {name: values.get(name) for name in EDITABLE_FIELDS}
         if new["email"] and self.email_taken(new["email"], except_username=user.username):
             raise Conflict(f"The e-mail address '{new['email']}' is already registered.")

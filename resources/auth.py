@@ -53,7 +53,9 @@ class Tokens(Resource):
         body = req.get_media()  # validated against auth-token.json by the middleware
         return body["username"], body["password"]
 
-    def _grant(self, req: falcon.Request, user: User, session_id: str, refresh: str) -> dict[str, Any]:
+    def _grant(
+        self, req: falcon.Request, user: User, session_id: str, refresh: str
+    ) -> dict[str, Any]:
         config = self.config
         access = self.services.tokens.issue(
             username=user.username,
@@ -141,21 +143,45 @@ class Tokens(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "auth.token", "POST", "/v2/auth/token", Tokens, None, Auth.NONE, "login",
+        "auth.token",
+        "POST",
+        "/v2/auth/token",
+        Tokens,
+        None,
+        Auth.NONE,
+        "login",
         "Log in with a username or e-mail and a password (JSON body or HTTP Basic)",
         schema="auth-token",
     ),
     Endpoint(
-        "auth.refresh", "POST", "/v2/auth/refresh", Tokens, "refresh", Auth.NONE, "refresh",
+        "auth.refresh",
+        "POST",
+        "/v2/auth/refresh",
+        Tokens,
+        "refresh",
+        Auth.NONE,
+        "refresh",
         "Exchange a refresh token for new tokens (the old one stops working)",
         schema="auth-refresh",
     ),
     Endpoint(
-        "auth.logout", "DELETE", "/v2/auth/token", Tokens, None, Auth.USER, "logout",
+        "auth.logout",
+        "DELETE",
+        "/v2/auth/token",
+        Tokens,
+        None,
+        Auth.USER,
+        "logout",
         "Log out: revoke this session's tokens",
     ),
     Endpoint(
-        "auth.revoke_user", "DELETE", "/v2/auth/tokens/{username}", Tokens, "user", Auth.ADMIN,
-        "revoke", "Revoke every session of a user",
+        "auth.revoke_user",
+        "DELETE",
+        "/v2/auth/tokens/{username}",
+        Tokens,
+        "user",
+        Auth.ADMIN,
+        "revoke",
+        "Revoke every session of a user",
     ),
 )

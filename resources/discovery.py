@@ -62,7 +62,7 @@ class Discovery(Resource):
 
 
 class LinksDocuments(Resource):
-    """Serve `/v2/<collection>/links`: every endpoint of the collection, generated from the registry."""
+    """Serve `/v2/<collection>/links`: a collection's endpoints, generated from the registry."""
 
     def on_get_links(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List the collection's endpoints with their verbs, auth rules and schemas."""
@@ -92,12 +92,24 @@ class LinksDocuments(Resource):
 ENDPOINTS = (
     Endpoint("api.root", "GET", "/", Discovery, "root", Auth.NONE, "root", "Read the API root"),
     Endpoint(
-        "api.versions", "GET", "/versions", Discovery, "versions", Auth.NONE, "versions",
+        "api.versions",
+        "GET",
+        "/versions",
+        Discovery,
+        "versions",
+        Auth.NONE,
+        "versions",
         "List the API versions",
     ),
     Endpoint("api.v2", "GET", "/v2", Discovery, "v2", Auth.NONE, "version", "Describe version 2"),
     Endpoint(
-        "api.index", "GET", "/v2/links", Discovery, "links", Auth.NONE, "index",
+        "api.index",
+        "GET",
+        "/v2/links",
+        Discovery,
+        "links",
+        Auth.NONE,
+        "index",
         "List the links documents of every collection",
     ),
 )

@@ -50,11 +50,24 @@ def _not_ready(detail: str) -> HTTPProblem:
 
 ENDPOINTS = (
     Endpoint(
-        "api.health", "GET", "/health", Health, None, Auth.NONE, "health",
-        "Tell whether the process is alive", collection="api",
+        "api.health",
+        "GET",
+        "/health",
+        Health,
+        None,
+        Auth.NONE,
+        "health",
+        "Tell whether the process is alive",
+        collection="api",
     ),
     Endpoint(
-        "api.ready", "GET", "/health/ready", Health, "ready", Auth.NONE, "ready",
+        "api.ready",
+        "GET",
+        "/health/ready",
+        Health,
+        "ready",
+        Auth.NONE,
+        "ready",
         "Tell whether the API can serve requests (database reachable, schema current)",
         collection="api",
     ),

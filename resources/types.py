@@ -18,12 +18,22 @@ class Types(Resource):
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List every exercise type by name."""
         names = req.context.db.scalars(select(Type.type).order_by(Type.type)).all()
-        resp.media = {"self": "/v2/types", "types": list(names), "links": self.links(req, "api.root")}
+        resp.media = {
+            "self": "/v2/types",
+            "types": list(names),
+            "links": self.links(req, "api.root"),
+        }
 
 
 ENDPOINTS = (
     Endpoint(
-        "types.list", "GET", "/v2/types", Types, "collection", Auth.NONE, "types",
+        "types.list",
+        "GET",
+        "/v2/types",
+        Types,
+        "collection",
+        Auth.NONE,
+        "types",
         "List the exercise types",
     ),
 )

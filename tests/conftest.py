@@ -1,4 +1,4 @@
-"""Fixtures: config -> app -> client, over a migrated database (SQLite, or MariaDB via DATABASE_URL).
+"""Fixtures: config -> app -> client, over a migrated database (SQLite, or MariaDB).
 
 Each test runs inside an outer transaction that is rolled back afterwards; the DAOs' commits
 release savepoints inside it (`join_transaction_mode="create_savepoint"`), so they are real

@@ -36,7 +36,9 @@ def test_unsupported_method_is_a_problem_405_with_allow(client):
 def test_options_answers_with_allow(client):
     result = client.simulate_options("/v2/users/someone")
     assert result.status_code == 200
-    assert {"GET", "PUT", "PATCH", "DELETE"} <= {m.strip() for m in result.headers["allow"].split(",")}
+    assert {"GET", "PUT", "PATCH", "DELETE"} <= {
+        m.strip() for m in result.headers["allow"].split(",")
+    }
 
 
 @pytest.mark.parametrize(
@@ -98,7 +100,9 @@ class _Boom(Resource):
 def test_a_crash_is_a_bare_500_with_the_request_id(config, session_factory, caplog):
     module = types.SimpleNamespace(
         COLLECTION=Collection("boom", "boom", "/v2/boom", "a crash"),
-        ENDPOINTS=(Endpoint("boom.get", "GET", "/v2/boom", _Boom, None, Auth.NONE, "self", "Crash"),),
+        ENDPOINTS=(
+            Endpoint("boom.get", "GET", "/v2/boom", _Boom, None, Auth.NONE, "self", "Crash"),
+        ),
     )
     from falcon import testing
 
@@ -113,7 +117,5 @@ def test_a_crash_is_a_bare_500_with_the_request_id(config, session_factory, capl
 
 
 def test_disabled_route_is_403_before_any_handler(client, runners):
-    body = assert_problem(
-        client.simulate_delete("/v2/users/alice", headers=runners["alice"]), 403
-    )
+    body = assert_problem(client.simulate_delete("/v2/users/alice", headers=runners["alice"]), 403)
     assert "disabled" in body["detail"]

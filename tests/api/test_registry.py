@@ -23,7 +23,10 @@ class _Thing(Resource):
         resp.media = {}
 
 
-def _module(*endpoints, collection=Collection("things", "thing", "/v2/things", "things")):
+THINGS = Collection("things", "thing", "/v2/things", "things")
+
+
+def _module(*endpoints, collection=THINGS):
     return types.SimpleNamespace(COLLECTION=collection, ENDPOINTS=endpoints)
 
 
@@ -41,7 +44,9 @@ def test_a_responder_without_a_registry_entry_refuses_to_boot(config, session_fa
         def on_delete(self, req, resp):  # routed by add_route, but never declared
             resp.media = {}
 
-    module = _module(Endpoint("things.get", "GET", "/v2/things", Sneaky, None, Auth.USER, "self", "Read"))
+    module = _module(
+        Endpoint("things.get", "GET", "/v2/things", Sneaky, None, Auth.USER, "self", "Read")
+    )
     with pytest.raises(RegistryError, match="without a registry entry"):
         create_app(config, session_factory=session_factory, modules=[*RESOURCE_MODULES, module])
 
@@ -62,7 +67,14 @@ def test_the_same_route_cannot_be_declared_twice():
 
 def test_an_owner_rule_names_a_real_path_field():
     bad = Endpoint(
-        "things.put", "PUT", "/v2/things/{id}", _Thing, None, Auth.OWNER, "edit", "Edit",
+        "things.put",
+        "PUT",
+        "/v2/things/{id}",
+        _Thing,
+        None,
+        Auth.OWNER,
+        "edit",
+        "Edit",
         owner_param="username",
     )
     with pytest.raises(RegistryError, match="owner_param"):
@@ -74,7 +86,9 @@ def test_permits_follows_the_auth_rules():
 
     alice = Principal("alice", "a@example.com", "user")
     root = Principal("root", "r@example.com", "admin")
-    owner = Endpoint("x", "PUT", "/x/{u}", _Thing, None, Auth.OWNER, "edit", "Edit", owner_param="u")
+    owner = Endpoint(
+        "x", "PUT", "/x/{u}", _Thing, None, Auth.OWNER, "edit", "Edit", owner_param="u"
+    )
     assert not owner.permits(None, owner="alice")
     assert owner.permits(alice, owner="alice")
     assert not owner.permits(alice, owner="bob")

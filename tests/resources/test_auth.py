@@ -112,10 +112,17 @@ def test_a_success_resets_the_failure_count(client, alice):
 
 def test_refresh_rotates_and_a_reused_token_revokes_the_family(client, alice):
     first = token(client, "alice").json
-    second = client.simulate_post("/v2/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    second = client.simulate_post(
+        "/v2/auth/refresh", json={"refresh_token": first["refresh_token"]}
+    )
     assert second.status_code == 200
     assert second.json["refresh_token"] != first["refresh_token"]
-    assert client.simulate_get("/v2/users/alice", headers=bearer(second.json["access_token"])).status_code == 200
+    assert (
+        client.simulate_get(
+            "/v2/users/alice", headers=bearer(second.json["access_token"])
+        ).status_code
+        == 200
+    )
     # The spent token comes back: someone holds a copy. The whole session ends.
     reuse = client.simulate_post("/v2/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert reuse.status_code == 401
@@ -123,7 +130,12 @@ def test_refresh_rotates_and_a_reused_token_revokes_the_family(client, alice):
         "/v2/auth/refresh", json={"refresh_token": second.json["refresh_token"]}
     )
     assert third.status_code == 401
-    assert client.simulate_get("/v2/users/alice", headers=bearer(second.json["access_token"])).status_code == 401
+    assert (
+        client.simulate_get(
+            "/v2/users/alice", headers=bearer(second.json["access_token"])
+        ).status_code
+        == 401
+    )
 
 
 def test_an_unknown_refresh_token_is_401(client):
@@ -138,9 +150,17 @@ def test_refresh_needs_a_body(client):
 
 def test_logout_ends_the_session(client, alice):
     body = token(client, "alice").json
-    assert client.simulate_delete("/v2/auth/token", headers=bearer(body["access_token"])).status_code == 204
-    assert client.simulate_get("/v2/users/alice", headers=bearer(body["access_token"])).status_code == 401
-    refresh = client.simulate_post("/v2/auth/refresh", json={"refresh_token": body["refresh_token"]})
+    assert (
+        client.simulate_delete("/v2/auth/token", headers=bearer(body["access_token"])).status_code
+        == 204
+    )
+    assert (
+        client.simulate_get("/v2/users/alice", headers=bearer(body["access_token"])).status_code
+        == 401
+    )
+    refresh = client.simulate_post(
+        "/v2/auth/refresh", json={"refresh_token": body["refresh_token"]}
+    )
     assert refresh.status_code == 401
 
 
@@ -151,13 +171,19 @@ def test_logout_needs_a_token(client):
 
 def test_site_admin_revokes_every_session_of_a_user(client, runners):
     bob_again = token(client, "bob").json
-    assert client.simulate_delete("/v2/auth/tokens/bob", headers=runners["alice"]).status_code == 403
+    assert (
+        client.simulate_delete("/v2/auth/tokens/bob", headers=runners["alice"]).status_code == 403
+    )
     assert client.simulate_delete("/v2/auth/tokens/bob").status_code == 401
-    assert client.simulate_delete("/v2/auth/tokens/nobody", headers=runners["root"]).status_code == 404
+    assert (
+        client.simulate_delete("/v2/auth/tokens/nobody", headers=runners["root"]).status_code == 404
+    )
     assert client.simulate_delete("/v2/auth/tokens/bob", headers=runners["root"]).status_code == 204
     for headers in (runners["bob"], bearer(bob_again["access_token"])):
         assert client.simulate_get("/v2/users/bob", headers=headers).status_code == 401
-    refresh = client.simulate_post("/v2/auth/refresh", json={"refresh_token": bob_again["refresh_token"]})
+    refresh = client.simulate_post(
+        "/v2/auth/refresh", json={"refresh_token": bob_again["refresh_token"]}
+    )
     assert refresh.status_code == 401
     assert client.simulate_get("/v2/users/bob", headers=runners["alice"]).status_code == 200
 
@@ -165,8 +191,14 @@ def test_site_admin_revokes_every_session_of_a_user(client, runners):
 def _forge(**overrides):
     now = dt.datetime.now(dt.UTC)
     claims = {
-        "iss": "splits", "aud": "splits-api", "sub": "alice", "iat": now, "nbf": now,
-        "exp": now + dt.timedelta(minutes=5), "jti": "j", "gen": 0,
+        "iss": "splits",
+        "aud": "splits-api",
+        "sub": "alice",
+        "iat": now,
+        "nbf": now,
+        "exp": now + dt.timedelta(minutes=5),
+        "jti": "j",
+        "gen": 0,
     }
     claims.update(overrides)
     claims = {k: v for k, v in claims.items() if v is not None}
@@ -183,10 +215,24 @@ def _forge(**overrides):
         lambda: _forge(nbf=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)),
         lambda: _forge(gen=1),
         lambda: jwt.encode({"sub": "alice"}, "", algorithm="none"),
-        lambda: jwt.encode({"sub": "alice", "aud": "splits-api", "iss": "splits"}, "wrong-key-0123456789abcdef0123456789", algorithm="HS256"),
+        lambda: jwt.encode(
+            {"sub": "alice", "aud": "splits-api", "iss": "splits"},
+            "wrong-key-0123456789abcdef0123456789",
+            algorithm="HS256",
+        ),
         lambda: "not.a.jwt",
     ],
-    ids=["expired", "audience", "issuer", "no-jti", "not-yet", "old-generation", "alg-none", "bad-signature", "garbage"],
+    ids=[
+        "expired",
+        "audience",
+        "issuer",
+        "no-jti",
+        "not-yet",
+        "old-generation",
+        "alg-none",
+        "bad-signature",
+        "garbage",
+    ],
 )
 def test_every_claim_is_checked(client, alice, forged):
     result = client.simulate_get("/v2/users/alice", headers=bearer(forged()))
@@ -222,6 +268,8 @@ def test_refresh_token_digest_is_what_is_stored(client, alice, db):
 def test_auth_links_document(client):
     body = client.simulate_get("/v2/auth/links").json
     assert {(e["link"], e["verb"]) for e in body["endpoints"]} >= {
-        ("/v2/auth/token", "POST"), ("/v2/auth/refresh", "POST"), ("/v2/auth/token", "DELETE"),
+        ("/v2/auth/token", "POST"),
+        ("/v2/auth/refresh", "POST"),
+        ("/v2/auth/token", "DELETE"),
         ("/v2/auth/tokens/{username}", "DELETE"),
     }

@@ -57,7 +57,9 @@ def test_every_endpoint_appears_in_exactly_one_links_document(client):
 
 def test_links_documents_mark_disabled_endpoints_and_schemas(client):
     endpoints = client.simulate_get("/v2/users/links").json["endpoints"]
-    delete = next(e for e in endpoints if e["link"] == "/v2/users/{username}" and e["verb"] == "DELETE")
+    delete = next(
+        e for e in endpoints if e["link"] == "/v2/users/{username}" and e["verb"] == "DELETE"
+    )
     assert delete["disabled"] is True
     put = next(e for e in endpoints if e["link"] == "/v2/users/{username}" and e["verb"] == "PUT")
     assert put["schema"] == "/v2/schemas/user-update.json" and put["auth"] == "owner"

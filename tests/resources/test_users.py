@@ -15,9 +15,16 @@ def assert_no_credentials(text: str) -> None:
 
 def profile(**overrides):
     body = {
-        "first": "Alice", "last": "Ames", "email": "alice@example.com", "profilepic_name": None,
-        "description": "Miler", "class_year": 2019, "location": "Riverdale",
-        "favorite_event": "1500m", "week_start": "sunday", "subscribed": "Y",
+        "first": "Alice",
+        "last": "Ames",
+        "email": "alice@example.com",
+        "profilepic_name": None,
+        "description": "Miler",
+        "class_year": 2019,
+        "location": "Riverdale",
+        "favorite_event": "1500m",
+        "week_start": "sunday",
+        "subscribed": "Y",
     }
     body.update(overrides)
     return body
@@ -35,7 +42,9 @@ def test_list_needs_a_token(client):
 def test_list_pages_with_total_links_and_link_header(client, runners, make):
     for n in range(5):
         make.user(f"runner{n}")
-    result = client.simulate_get("/v2/users", params={"limit": 3, "offset": 3}, headers=runners["alice"])
+    result = client.simulate_get(
+        "/v2/users", params={"limit": 3, "offset": 3}, headers=runners["alice"]
+    )
     assert result.status_code == 200
     body = result.json
     assert body["self"] == "/v2/users?limit=3&offset=3"
@@ -58,8 +67,13 @@ def test_last_page_has_no_next(client, runners):
 
 @pytest.mark.parametrize(
     ("param", "value", "expected"),
-    [("contains", "ob", ["bob"]), ("starts_with", "Al", ["alice"]), ("ends_with", "min", ["root"]),
-     ("contains", "%", []), ("contains", "_", [])],
+    [
+        ("contains", "ob", ["bob"]),
+        ("starts_with", "Al", ["alice"]),
+        ("ends_with", "min", ["root"]),
+        ("contains", "%", []),
+        ("contains", "_", []),
+    ],
 )
 def test_text_filters(client, runners, param, value, expected):
     body = client.simulate_get("/v2/users", params={param: value}, headers=runners["alice"]).json
@@ -69,7 +83,13 @@ def test_text_filters(client, runners, param, value, expected):
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": "1000000"}, {"limit": "0"}, {"limit": "abc"}, {"offset": "-1"}, {"contains": "x" * 51}],
+    [
+        {"limit": "1000000"},
+        {"limit": "0"},
+        {"limit": "abc"},
+        {"offset": "-1"},
+        {"contains": "x" * 51},
+    ],
 )
 def test_bad_paging_or_filters_are_400(client, runners, params):
     result = client.simulate_get("/v2/users", params=params, headers=runners["alice"])
@@ -125,7 +145,9 @@ def test_etag_and_if_none_match(client, runners):
     first = client.simulate_get("/v2/users/alice", headers=runners["bob"])
     etag = first.headers["etag"]
     assert etag.startswith('"') and not etag.startswith("W/")
-    again = client.simulate_get("/v2/users/alice", headers={**runners["bob"], "If-None-Match": etag})
+    again = client.simulate_get(
+        "/v2/users/alice", headers={**runners["bob"], "If-None-Match": etag}
+    )
     assert again.status_code == 304 and again.text == ""
     # The owner's representation differs (e-mail, actions), so its tag differs too.
     assert client.simulate_get("/v2/users/alice", headers=runners["alice"]).headers["etag"] != etag
@@ -167,7 +189,9 @@ def test_another_user_may_not_replace_a_profile(client, runners):
 
 
 def test_site_admin_may_replace_any_profile(client, runners):
-    result = client.simulate_put("/v2/users/alice", json=profile(location="HQ"), headers=runners["root"])
+    result = client.simulate_put(
+        "/v2/users/alice", json=profile(location="HQ"), headers=runners["root"]
+    )
     assert result.status_code == 200 and result.json["user"]["location"] == "HQ"
 
 
@@ -176,7 +200,10 @@ def test_put_needs_a_token(client, runners):
 
 
 def test_put_on_an_unknown_user_is_404_for_an_admin(client, runners):
-    assert client.simulate_put("/v2/users/nobody", json=profile(), headers=runners["root"]).status_code == 404
+    assert (
+        client.simulate_put("/v2/users/nobody", json=profile(), headers=runners["root"]).status_code
+        == 404
+    )
 
 
 def test_put_reports_every_invalid_field(client, runners):
@@ -197,10 +224,14 @@ def test_put_with_a_taken_email_is_409(client, runners):
 
 def test_put_with_a_stale_if_match_is_412(client, runners):
     etag = client.simulate_get("/v2/users/alice", headers=runners["alice"]).headers["etag"]
-    ok = client.simulate_put("/v2/users/alice", json=profile(), headers={**runners["alice"], "If-Match": etag})
+    ok = client.simulate_put(
+        "/v2/users/alice", json=profile(), headers={**runners["alice"], "If-Match": etag}
+    )
     assert ok.status_code == 200 and ok.headers["etag"] != etag
     stale = client.simulate_put(
-        "/v2/users/alice", json=profile(location="Elsewhere"), headers={**runners["alice"], "If-Match": etag}
+        "/v2/users/alice",
+        json=profile(location="Elsewhere"),
+        headers={**runners["alice"], "If-Match": etag},
     )
     assert stale.status_code == 412
 
@@ -213,9 +244,14 @@ def test_if_match_can_be_made_mandatory(config, session_factory, runners):
     from api.app import create_app
 
     strict = testing.TestClient(
-        create_app(dataclasses.replace(config, require_if_match=True), session_factory=session_factory)
+        create_app(
+            dataclasses.replace(config, require_if_match=True), session_factory=session_factory
+        )
     )
-    assert strict.simulate_put("/v2/users/alice", json=profile(), headers=runners["alice"]).status_code == 428
+    assert (
+        strict.simulate_put("/v2/users/alice", json=profile(), headers=runners["alice"]).status_code
+        == 428
+    )
 
 
 # -- patch --------------------------------------------------------------------------------------
@@ -230,7 +266,9 @@ def test_merge_patch(client, runners):
     )
     assert result.status_code == 200, result.json
     user = result.json["user"]
-    assert user["location"] == "Hilltop" and user["description"] is None and user["class_year"] == 2019
+    assert (
+        user["location"] == "Hilltop" and user["description"] is None and user["class_year"] == 2019
+    )
 
 
 def test_json_patch(client, runners):
@@ -250,7 +288,11 @@ def test_json_patch(client, runners):
         ("application/merge-patch+json", "[1]", 400),
         ("application/json-patch+json", '[{"op": "remove", "path": "/nothing"}]', 400),
         ("application/json-patch+json", '{"op": "add"}', 400),
-        ("application/json-patch+json", '[{"op": "replace", "path": "/username", "value": "x"}]', 400),
+        (
+            "application/json-patch+json",
+            '[{"op": "replace", "path": "/username", "value": "x"}]',
+            400,
+        ),
         ("application/json", '{"first": "A"}', 415),
     ],
 )
@@ -264,8 +306,18 @@ def test_bad_patches(client, runners, content_type, body, status):
 def test_patch_is_owner_only(client, runners):
     headers = {"Content-Type": "application/merge-patch+json"}
     assert client.simulate_patch("/v2/users/alice", body="{}", headers=headers).status_code == 401
-    assert client.simulate_patch("/v2/users/alice", body="{}", headers={**headers, **runners["bob"]}).status_code == 403
-    assert client.simulate_patch("/v2/users/alice", body="{}", headers={**headers, **runners["root"]}).status_code == 200
+    assert (
+        client.simulate_patch(
+            "/v2/users/alice", body="{}", headers={**headers, **runners["bob"]}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.simulate_patch(
+            "/v2/users/alice", body="{}", headers={**headers, **runners["root"]}
+        ).status_code
+        == 200
+    )
 
 
 def test_item_advertises_accept_patch(client, runners):
@@ -306,7 +358,9 @@ def test_soft_delete_yourself(client, runners, login):
     assert result.status_code == 204 and result.text == ""
     assert client.simulate_get("/v2/users/alice", headers=runners["bob"]).status_code == 404
     assert client.simulate_get("/v2/types", headers=runners["alice"]).status_code == 401
-    again = client.simulate_post("/v2/auth/token", json={"username": "alice", "password": "correct horse battery"})
+    again = client.simulate_post(
+        "/v2/auth/token", json={"username": "alice", "password": "correct horse battery"}
+    )
     assert again.status_code == 401
 
 
@@ -322,9 +376,17 @@ def test_update_last_login(client, runners):
     result = client.simulate_put("/v2/users/alice/update_last_login", headers=runners["alice"])
     assert result.status_code == 200 and result.json["last_login_updated"] is True
     assert result.json["last_signin"].endswith("Z")
-    assert client.simulate_put("/v2/users/alice/update_last_login", headers=runners["bob"]).status_code == 403
+    assert (
+        client.simulate_put("/v2/users/alice/update_last_login", headers=runners["bob"]).status_code
+        == 403
+    )
     assert client.simulate_put("/v2/users/alice/update_last_login").status_code == 401
-    assert client.simulate_put("/v2/users/nobody/update_last_login", headers=runners["root"]).status_code == 404
+    assert (
+        client.simulate_put(
+            "/v2/users/nobody/update_last_login", headers=runners["root"]
+        ).status_code
+        == 404
+    )
 
 
 def test_lookup_is_public(client, runners):
