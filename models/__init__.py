@@ -1,0 +1,60 @@
+"""SQLAlchemy models of Splits: the legacy SaintsXCTF tables plus Splits' own additions.
+
+Table and column names are those of the legacy database (legacy-v2 §2), and Python attribute
+names equal column names. Importing this package registers every table on `Base.metadata`.
+"""
+
+from models.auth import AuthSession, RefreshToken, Throttle
+from models.base import AuditMixin, Base, VersionedMixin
+from models.groups import Event, Group, GroupMember, Team, TeamGroup, TeamMember
+from models.logs import Comment, Log
+from models.lookups import (
+    EXERCISE_TYPES,
+    MEMBER_ROLES,
+    MEMBER_STATUSES,
+    METRICS,
+    SITE_ROLES,
+    WEEK_STARTS,
+    Admin,
+    Metric,
+    Status,
+    Type,
+    WeekStart,
+)
+from models.types import MAX_DURATION, Duration
+from models.users import Code, Flair, ForgotPassword, Notification, User
+
+__all__ = [
+    "EXERCISE_TYPES",
+    "MAX_DURATION",
+    "MEMBER_ROLES",
+    "MEMBER_STATUSES",
+    "METRICS",
+    "SITE_ROLES",
+    "WEEK_STARTS",
+    "Admin",
+    "AuditMixin",
+    "AuthSession",
+    "Base",
+    "Code",
+    "Comment",
+    "Duration",
+    "Event",
+    "Flair",
+    "ForgotPassword",
+    "Group",
+    "GroupMember",
+    "Log",
+    "Metric",
+    "Notification",
+    "RefreshToken",
+    "Status",
+    "Team",
+    "TeamGroup",
+    "TeamMember",
+    "Throttle",
+    "Type",
+    "User",
+    "VersionedMixin",
+    "WeekStart",
+]
