@@ -1,0 +1,90 @@
+"""Alembic environment: run the migrations of Splits against SQLite or MySQL/MariaDB."""
+
+from __future__ import annotations
+
+import os
+from logging.config import fileConfig
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+
+import models
+from alembic import context
+from api.config import DEFAULT_DATABASE_URL
+from api.db import make_engine
+
+config = context.config
+
+# The alembic command line gets the logging of alembic.ini; callers inside the app (the CLI,
+# the tests) keep their own logging set-up and pass configure_logger=False.
+if config.config_file_name is not None and config.attributes.get("configure_logger", True):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+target_metadata = models.Base.metadata
+
+
+def database_url() -> str:
+    """Return the URL set by the caller, else DATABASE_URL, else the development default."""
+    return (
+        config.get_main_option("sqlalchemy.url")
+        or os.environ.get("DATABASE_URL")
+        or DEFAULT_DATABASE_URL
+    )
+
+
+def _configure(is_sqlite: bool, **kwargs: object) -> None:
+    context.configure(
+        target_metadata=target_metadata,
+        compare_type=True,
+        # SQLite cannot alter constraints in place: batch mode rebuilds the table instead.
+        render_as_batch=is_sqlite,
+        **kwargs,
+    )
+
+
+def run_migrations_offline() -> None:
+    """Print the SQL of the migrations instead of running it (`alembic upgrade --sql`)."""
+    url = database_url()
+    _configure(
+        make_url(url).get_backend_name() == "sqlite",
+        url=url,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _set_sqlite_foreign_keys(connection: Connection, enabled: bool) -> None:
+    # SQLite ignores this pragma inside a transaction, and SQLAlchemy begins one on first use of
+    # a Connection; the DBAPI connection runs it outside any transaction.
+    dbapi_connection = connection.connection.dbapi_connection
+    assert dbapi_connection is not None
+    dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+
+
+def run_migrations_online() -> None:
+    """Run the migrations on a new connection to the database."""
+    engine = make_engine(database_url())
+    try:
+        with engine.connect() as connection:
+            is_sqlite = connection.dialect.name == "sqlite"
+            if is_sqlite:
+                # Batch mode rebuilds a table by creating a copy, dropping the original and
+                # renaming the copy, which SQLite only allows with foreign keys off.
+                _set_sqlite_foreign_keys(connection, False)
+            try:
+                _configure(is_sqlite, connection=connection)
+                with context.begin_transaction():
+                    context.run_migrations()
+            finally:
+                if is_sqlite:
+                    _set_sqlite_foreign_keys(connection, True)
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
