@@ -1,0 +1,99 @@
+"""The command line: migrate, create users, serve; all on the configured DATABASE_URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from api.cli import main
+from models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def sqlite_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SECRET_KEY", "cli-test-secret-key-0123456789abcdef")
+    monkeypatch.setenv("BCRYPT_COST", "4")
+    return url
+
+
+def test_upgrade_then_create_a_site_admin(sqlite_env, capsys):
+    assert main(["db", "upgrade"]) == 0
+    args = ["--email", "c@example.com", "--password", "long enough", "--first", "C", "--last", "D"]
+    assert main(["users", "create", "--username", "coach", *args, "--admin"]) == 0
+    assert "created site admin coach" in capsys.readouterr().out
+    with create_engine(sqlite_env).connect() as connection:
+        user = connection.execute(select(User.role, User.password).where(User.username == "coach")).one()
+    assert user.role == "admin" and user.password.startswith("$2b$04$")
+
+
+def test_create_refuses_duplicates_and_weak_passwords(sqlite_env, capsys):
+    main(["db", "upgrade"])
+    base = ["users", "create", "--email", "c@example.com", "--first", "C", "--last", "D"]
+    assert main([*base, "--username", "coach", "--password", "long enough"]) == 0
+    assert main([*base, "--username", "coach", "--password", "long enough"]) == 1
+    assert main([*base, "--username", "other", "--password", "short"]) == 1
+    errors = capsys.readouterr().err
+    assert "taken" in errors and "at least 8 characters" in errors
+
+
+def test_current_and_downgrade(sqlite_env, capsys):
+    main(["db", "upgrade"])
+    assert main(["db", "current"]) == 0
+    assert capsys.readouterr().out.strip() not in ("", "(empty database)")
+    assert main(["db", "downgrade"]) == 2  # a revision is required
+    assert main(["db", "downgrade", "base"]) == 0
+    main(["db", "current"])
+    assert capsys.readouterr().out.strip() == "(empty database)"
+
+
+def test_production_refuses_to_start_without_a_secret(monkeypatch, capsys):
+    monkeypatch.setenv("SPLITS_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    assert main(["db", "current"]) == 2
+    assert "SECRET_KEY" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_answers_on_loopback(sqlite_env):
+    main(["db", "upgrade"])
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "api", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    body = json.load(response)
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        assert body["self"] == "/" and body["api_name"] == "splits"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
