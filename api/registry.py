@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -80,8 +80,6 @@ class Endpoint:
     schema: str | None = None
     owner_param: str | None = None
     disabled: bool = False
-    public_errors: tuple[int, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def fields(self) -> tuple[str, ...]:
