@@ -40,6 +40,16 @@ class HTTPProblem(falcon.HTTPError):
         self.errors = errors
 
 
+def unauthorized(detail: str, error: str = "invalid_token") -> HTTPProblem:
+    """Return a 401 whose WWW-Authenticate header carries the RFC 6750 error code."""
+    return HTTPProblem(
+        401,
+        title="Unauthorized",
+        detail=detail,
+        headers={"WWW-Authenticate": f'Bearer realm="splits", error="{error}"'},
+    )
+
+
 def problem(req: falcon.Request, ex: falcon.HTTPError) -> dict[str, Any]:
     """Return the problem document for `ex`, as sent for request `req`."""
     status = ex.status_code

@@ -12,7 +12,7 @@ from typing import Any
 import falcon
 from sqlalchemy.orm import Session
 
-from api.errors import HTTPProblem
+from api.errors import HTTPProblem, unauthorized
 from api.registry import Auth, Principal, Registry
 from api.security import InvalidToken, TokenService
 from api.validation import Schemas
@@ -91,24 +91,15 @@ class Authentication:
             # Basic credentials belong to the token endpoint alone, which reads them itself.
             if scheme.lower() == "basic" and req.path.rstrip("/") == "/v2/auth/token":
                 return
-            raise _unauthorized("Use an 'Authorization: Bearer <token>' header.", "invalid_request")
+            raise unauthorized("Use an 'Authorization: Bearer <token>' header.", "invalid_request")
         try:
             claims = self.tokens.verify(token.strip())
         except InvalidToken as ex:
-            raise _unauthorized(f"The access token is invalid: {ex}.", "invalid_token") from ex
+            raise unauthorized(f"The access token is invalid: {ex}.", "invalid_token") from ex
         principal = self.load_principal(req.context.db, claims)
         if principal is None:
-            raise _unauthorized("The access token has been revoked.", "invalid_token")
+            raise unauthorized("The access token has been revoked.", "invalid_token")
         req.context.user = principal
-
-
-def _unauthorized(detail: str, error: str) -> HTTPProblem:
-    return HTTPProblem(
-        401,
-        title="Unauthorized",
-        detail=detail,
-        headers={"WWW-Authenticate": f'Bearer realm="splits", error="{error}"'},
-    )
 
 
 class Authorization:
@@ -132,7 +123,7 @@ class Authorization:
         req.context.endpoint = endpoint
         user: Principal | None = req.context.user
         if endpoint.auth is not Auth.NONE and user is None:
-            raise _unauthorized("This endpoint needs a Bearer access token.", "invalid_request")
+            raise unauthorized("This endpoint needs a Bearer access token.", "invalid_request")
         if endpoint.disabled:  # after authentication, as the legacy API did
             raise HTTPProblem(403, title="Forbidden", detail="This endpoint is disabled.")
         if endpoint.auth is Auth.ADMIN or endpoint.owner_param:

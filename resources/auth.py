@@ -8,7 +8,7 @@ from typing import Any
 
 import falcon
 
-from api.errors import HTTPProblem
+from api.errors import unauthorized
 from api.registry import Auth, Collection, Endpoint, Principal
 from api.security import PASSWORD_MAX_BYTES, TokenService
 from dao.auth import AuthDao, RefreshRefused
@@ -21,15 +21,6 @@ from resources.users import user_view
 
 COLLECTION = Collection("auth", key="auth", prefix="/v2/auth", title="authentication")
 WRONG_CREDENTIALS = "The username or password is incorrect."
-
-
-def _unauthorized(detail: str) -> HTTPProblem:
-    return HTTPProblem(
-        401,
-        title="Unauthorized",
-        detail=detail,
-        headers={"WWW-Authenticate": 'Bearer realm="splits", error="invalid_grant"'},
-    )
 
 
 def _basic_credentials(header: str) -> tuple[str, str]:
@@ -101,7 +92,7 @@ class Tokens(Resource):
                 window=config.login_window,
                 lockout=config.login_lockout,
             )
-            raise _unauthorized(WRONG_CREDENTIALS)
+            raise unauthorized(WRONG_CREDENTIALS, "invalid_grant")
         assert user is not None
         throttles.clear(key)
         refresh = TokenService.new_refresh_token()
@@ -123,7 +114,7 @@ class Tokens(Resource):
                 new_token=new_refresh,
             )
         except RefreshRefused as ex:
-            raise _unauthorized(f"The refresh token is not valid: {ex}.") from ex
+            raise unauthorized(f"The refresh token is not valid: {ex}.", "invalid_grant") from ex
         resp.set_header("Cache-Control", "no-store")
         body = self._grant(req, rotation.user, rotation.session_id, rotation.refresh_token)
         body["self"] = "/v2/auth/refresh"
