@@ -6,7 +6,6 @@ import os
 from logging.config import fileConfig
 
 from sqlalchemy import Connection
-from sqlalchemy.engine import make_url
 
 import models
 from alembic import context
@@ -32,27 +31,13 @@ def database_url() -> str:
     )
 
 
-def _configure(is_sqlite: bool, **kwargs: object) -> None:
-    context.configure(
-        target_metadata=target_metadata,
-        compare_type=True,
-        # SQLite cannot alter constraints in place: batch mode rebuilds the table instead.
-        render_as_batch=is_sqlite,
-        **kwargs,
-    )
-
-
 def run_migrations_offline() -> None:
-    """Print the SQL of the migrations instead of running it (`alembic upgrade --sql`)."""
-    url = database_url()
-    _configure(
-        make_url(url).get_backend_name() == "sqlite",
-        url=url,
-        literal_binds=True,
-        dialect_opts={"paramstyle": "named"},
+    """Refuse `--sql`: several revisions must read the database they change."""
+    raise SystemExit(
+        "offline mode (--sql) is not supported: revisions 0002-0004 and 0007 inspect the "
+        "database (legacy names, duplicate memberships, duplicate e-mails, foreign-key indexes); "
+        "run the migrations against a copy of the database instead"
     )
-    with context.begin_transaction():
-        context.run_migrations()
 
 
 def _set_sqlite_foreign_keys(connection: Connection, enabled: bool) -> None:
@@ -74,7 +59,13 @@ def run_migrations_online() -> None:
                 # renaming the copy, which SQLite only allows with foreign keys off.
                 _set_sqlite_foreign_keys(connection, False)
             try:
-                _configure(is_sqlite, connection=connection)
+                context.configure(
+                    connection=connection,
+                    target_metadata=target_metadata,
+                    compare_type=True,
+                    # SQLite cannot alter constraints in place: batch mode rebuilds the table.
+                    render_as_batch=is_sqlite,
+                )
                 with context.begin_transaction():
                     context.run_migrations()
             finally:

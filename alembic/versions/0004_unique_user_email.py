@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from alembic import context, op
+from alembic import op
 
 revision: str = "0004_unique_user_email"
 down_revision: str | None = "0003_membership_keys"
@@ -27,8 +27,6 @@ class DuplicateEmailsError(RuntimeError):
 
 
 def _check_no_duplicates() -> None:
-    if context.is_offline_mode():
-        return
     users = sa.table("users", sa.column("username"), sa.column("email"))
     bind = op.get_bind()
     duplicated = bind.execute(
