@@ -93,7 +93,8 @@ def _collapse_duplicates(table: str) -> None:
     """Delete all but the best row of each set of rows that share the table's unique key."""
     bind = op.get_bind()
     key = UNIQUE_KEYS[table]
-    columns = ["id", *key, "deleted"] + (["status", "user"] if "members" in table else [])
+    ranked_by = ["status", "user"] if RANKS[table] is _membership_rank else []
+    columns = ["id", *key, "deleted", *ranked_by]
     rows_table = sa.table(table, *(sa.column(name) for name in columns))
     key_columns = [rows_table.c[name] for name in key]
     # The database groups the keys with its own collation (case-insensitive on MySQL), which is
