@@ -1,4 +1,4 @@
-"""The command line: `python -m api db|users|serve ...`, for the README, operators and tests."""
+"""The command line: `python -m api db|users|seed|serve ...`, for README, operators and tests."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from api import seeding
 from api.config import Config, ConfigError
 
 log = logging.getLogger("api.cli")
@@ -101,6 +102,10 @@ def parser() -> argparse.ArgumentParser:
         create.add_argument(f"--{name}", required=True)
     create.add_argument("--admin", action="store_true", help="make the user a site admin")
     create.set_defaults(handler=_users_create)
+
+    seed = commands.add_parser("seed", help="fill the database with a generated dataset")
+    seeding.add_arguments(seed)
+    seed.set_defaults(handler=seeding.seed)
 
     serve = commands.add_parser("serve", help="run a development server")
     serve.add_argument("--host", default="127.0.0.1")
