@@ -65,6 +65,9 @@ def run_migrations_online() -> None:
                     compare_type=True,
                     # SQLite cannot alter constraints in place: batch mode rebuilds the table.
                     render_as_batch=is_sqlite,
+                    # Commit each revision with its alembic_version row: MySQL DDL commits
+                    # anyway, and a failed upgrade must resume where it stopped.
+                    transaction_per_migration=True,
                 )
                 with context.begin_transaction():
                     context.run_migrations()
