@@ -1,0 +1,192 @@
+"""Training logs: pages and feeds with their comments, writes that derive miles and pace."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from dao.base import APP_NAME, Dao
+from dao.errors import InvalidInput, NotFound
+from dao.statistics import accepted_members, active_users, teammates
+from dao.training import TrainingError, log_figures
+from models import Comment, Log, User
+
+#: The fields of a log that a client writes; miles and pace are derived from them.
+WRITABLE_FIELDS = (
+    "name",
+    "location",
+    "date",
+    "type",
+    "distance",
+    "metric",
+    "time",
+    "feel",
+    "description",
+)
+#: Load a page's live comments in one extra query (newest first, the relationship's order).
+WITH_COMMENTS = selectinload(Log.comments.and_(Comment.deleted.is_(False)))
+
+
+def log_values(document: dict[str, Any]) -> dict[str, Any]:
+    """Return the column values of a log from a schema-valid document (PUT semantics).
+
+    Fields left out become null; miles, time and pace are derived (legacy-v2 §3.1).
+    """
+    try:
+        miles, time, pace = log_figures(
+            document.get("distance"), document.get("metric"), document.get("time")
+        )
+    except TrainingError as ex:
+        raise InvalidInput(
+            ex.detail, errors=[{"path": f"/{ex.field}", "message": ex.detail}]
+        ) from ex
+    return {
+        "name": document.get("name"),
+        "location": document.get("location"),
+        "date": dt.date.fromisoformat(document["date"]),
+        "type": document["type"],
+        "distance": document.get("distance"),
+        "metric": document.get("metric"),
+        "time": time,
+        "feel": document["feel"],
+        "description": document.get("description"),
+        "miles": miles,
+        "pace": pace,
+    }
+
+
+def _same(old: Any, new: Any) -> bool:
+    # MySQL FLOAT keeps about 7 significant digits, so a distance read back may differ from
+    # the one sent in the last bits; that is not a change.
+    if isinstance(old, float) and isinstance(new, int | float):
+        return math.isclose(old, new, rel_tol=1e-6)
+    return bool(old == new)
+
+
+class LogDao(Dao):
+    """Read and write logs; soft-deleted logs and comments are invisible to every read."""
+
+    def _live(self) -> Select[Log]:
+        return select(Log).options(WITH_COMMENTS).where(Log.deleted.is_(False))
+
+    def _page(
+        self, condition: ColumnElement[bool], *, newest_first: bool, limit: int, offset: int
+    ) -> tuple[list[Log], int]:
+        where = (Log.deleted.is_(False), condition)
+        total = self.session.scalar(select(func.count(Log.log_id)).where(*where)) or 0
+        order = (Log.date.desc(), Log.log_id.desc()) if newest_first else (Log.date, Log.log_id)
+        logs = self.session.scalars(
+            select(Log)
+            .options(WITH_COMMENTS)
+            .where(*where)
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return list(logs), total
+
+    def page(self, *, limit: int, offset: int) -> tuple[list[Log], int]:
+        """Return one page of the logs of active users, oldest first, and the total count."""
+        return self._page(
+            Log.username.in_(active_users()), newest_first=False, limit=limit, offset=offset
+        )
+
+    def feed_for_user(self, username: str, *, limit: int, offset: int) -> tuple[list[Log], int]:
+        """Return one page of a user's logs, newest first, and their total count."""
+        return self._page(Log.username == username, newest_first=True, limit=limit, offset=offset)
+
+    def feed_for_group(self, group_id: int, *, limit: int, offset: int) -> tuple[list[Log], int]:
+        """Return one page of the logs of a group's accepted members, newest first."""
+        condition = Log.username.in_(accepted_members(group_id))
+        return self._page(condition, newest_first=True, limit=limit, offset=offset)
+
+    def feed_for_teammates(
+        self, username: str, *, limit: int, offset: int
+    ) -> tuple[list[Log], int]:
+        """Return one page of the logs of everyone on `username`'s teams (them included)."""
+        condition = Log.username.in_(teammates(username))
+        return self._page(condition, newest_first=True, limit=limit, offset=offset)
+
+    def get(self, log_id: int) -> Log:
+        """Return the live log with this id and its live comments, or raise NotFound."""
+        log = self.session.scalar(self._live().where(Log.log_id == log_id))
+        if log is None:
+            raise NotFound(f"There is no log with id {log_id}.")
+        return log
+
+    def _user(self, username: str) -> User:
+        user = self.session.get(User, username)
+        if user is None:
+            raise NotFound(f"There is no user '{username}'.")
+        return user
+
+    def create(self, username: str, document: dict[str, Any]) -> Log:
+        """Insert a log owned by `username` (names copied from the user row) and commit."""
+        owner = self._user(username)
+        now = self.clock()
+        log = Log(
+            username=owner.username,
+            first=owner.first,
+            last=owner.last,
+            time_created=now,
+            deleted=False,
+            created_date=now,
+            created_user=owner.username,
+            created_app=APP_NAME,
+            **log_values(document),
+        )
+        self.session.add(log)
+        self.safe_commit("The log refers to data that does not exist.")
+        set_committed_value(log, "comments", [])
+        return log
+
+    def update(self, log: Log, document: dict[str, Any], *, by: str) -> bool:
+        """Replace the writable fields of `log`; return whether anything changed.
+
+        The owner's current names are copied again, so a renamed user's logs catch up.
+        """
+        owner = self._user(log.username)
+        new = {**log_values(document), "first": owner.first, "last": owner.last}
+        changed = {
+            name: value for name, value in new.items() if not _same(getattr(log, name), value)
+        }
+        if not changed:
+            return False
+        for name, value in changed.items():
+            setattr(log, name, value)
+        log.modified_date, log.modified_user, log.modified_app = self.clock(), by, APP_NAME
+        self.safe_commit("The log refers to data that does not exist.")
+        return True
+
+    def hard_delete(self, log: Log) -> None:
+        """Remove the log and every comment on it, in one transaction."""
+        self.session.execute(delete(Comment).where(Comment.log_id == log.log_id))
+        self.session.delete(log)
+        self.safe_commit()
+
+    def soft_delete(self, log: Log, *, by: str) -> None:
+        """Flag the log and its live comments deleted, in one transaction."""
+        now = self.clock()
+        audit = {
+            "deleted_date": now,
+            "deleted_user": by,
+            "deleted_app": APP_NAME,
+            "modified_date": now,
+            "modified_user": by,
+            "modified_app": APP_NAME,
+        }
+        self.session.execute(
+            update(Comment)
+            .where(Comment.log_id == log.log_id, Comment.deleted.is_(False))
+            .values(deleted=True, version=Comment.version + 1, **audit)
+            .execution_options(synchronize_session=False)
+        )
+        log.deleted = True
+        for name, value in audit.items():
+            setattr(log, name, value)
+        self.safe_commit()

@@ -1,0 +1,147 @@
+"""Training arithmetic, free of I/O: miles, pace, durations and calendar intervals.
+
+Every figure the API derives from a log is computed here once, so the log writer, the
+statistics and their unit tests agree on one definition of each rule (legacy-v2 §3.1, §3.2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from api.media import format_duration
+from models import MAX_DURATION
+
+#: Miles in one kilometre (the legacy API used 0.621317, a typo).
+MILES_PER_KILOMETER = 0.621371
+#: Metres in one international mile.
+METERS_PER_MILE = 1609.344
+#: The intervals of statistics and leaderboards; "all" has no start date.
+INTERVALS = ("year", "month", "week", "all")
+WEEK_STARTS = ("monday", "sunday")
+
+_HOURS_MINUTES_SECONDS = re.compile(r"^(\d{1,3}):([0-5]?\d):([0-5]\d)$")
+_MINUTES_SECONDS = re.compile(r"^([0-5]?\d):([0-5]\d)$")
+_SECONDS = re.compile(r"^(\d{1,2})$")
+
+
+class TrainingError(ValueError):
+    """Raise when a log's numbers cannot be turned into miles or a pace."""
+
+    def __init__(self, detail: str, *, field: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+
+
+def miles_from(distance: float, metric: str) -> float:
+    """Return `distance` in `metric` units converted to miles."""
+    if metric == "miles":
+        return float(distance)
+    if metric == "kilometers":
+        return distance * MILES_PER_KILOMETER
+    if metric == "meters":
+        return distance / METERS_PER_MILE
+    raise TrainingError(f"Unknown metric {metric!r}.", field="metric")
+
+
+def parse_time(text: str) -> dt.timedelta:
+    """Parse an exercise time given as `H:MM:SS` (up to 838 hours), `M:SS`/`MM:SS` or `SS`."""
+    value = text.strip()
+    parts: tuple[str, ...]
+    if match := _HOURS_MINUTES_SECONDS.match(value):
+        parts = match.groups()
+    elif match := _MINUTES_SECONDS.match(value):
+        parts = ("0", *match.groups())
+    elif match := _SECONDS.match(value):
+        parts = ("0", "0", match.group(1))
+    else:
+        raise TrainingError(f"'{text}' is not a time; use H:MM:SS, MM:SS or SS.", field="time")
+    hours, minutes, seconds = (int(part) for part in parts)
+    duration = dt.timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if duration > MAX_DURATION:
+        raise TrainingError(f"A time may not exceed {format_duration(MAX_DURATION)}.", field="time")
+    return duration
+
+
+def pace(time: dt.timedelta, miles: float) -> dt.timedelta:
+    """Return the time per mile, in whole seconds rounded down (legacy-v2 §3.1)."""
+    if miles <= 0:
+        raise TrainingError("A pace needs a distance greater than zero.", field="distance")
+    per_mile = dt.timedelta(seconds=math.floor(time.total_seconds() / miles))
+    if per_mile > MAX_DURATION:
+        raise TrainingError(
+            f"The pace ({format_duration(per_mile)} per mile) exceeds "
+            f"{format_duration(MAX_DURATION)}; check the distance and time.",
+            field="distance",
+        )
+    return per_mile
+
+
+def log_figures(
+    distance: float | None, metric: str | None, time: str | None
+) -> tuple[float | None, dt.timedelta | None, dt.timedelta | None]:
+    """Return (miles, time, pace) of a log from what the client sent.
+
+    A distance needs a metric and a time, because miles and pace are derived from them; a
+    log without a distance (strength, yoga) has no miles and no pace. A distance of zero is
+    zero miles with no pace.
+    """
+    duration = parse_time(time) if time is not None else None
+    if distance is None:
+        return None, duration, None
+    if metric is None:
+        raise TrainingError(
+            "A distance needs a metric (miles, kilometers or meters).", field="metric"
+        )
+    miles = miles_from(distance, metric)
+    if miles == 0:
+        return 0.0, duration, None
+    if duration is None:
+        raise TrainingError(
+            "A distance needs a time, from which the pace is computed.", field="time"
+        )
+    return miles, duration, pace(duration, miles)
+
+
+def normal_week_start(week_start: str | None) -> str:
+    """Return 'monday' or 'sunday'; an unset or unknown setting means monday (legacy rule)."""
+    return week_start if week_start in WEEK_STARTS else "monday"
+
+
+def week_start_date(today: dt.date, week_start: str | None) -> dt.date:
+    """Return the first day of the week containing `today` (a Sunday start on a Sunday is today)."""
+    if normal_week_start(week_start) == "sunday":
+        return today - dt.timedelta(days=(today.weekday() + 1) % 7)
+    return today - dt.timedelta(days=today.weekday())
+
+
+def interval_start(interval: str, today: dt.date, week_start: str | None) -> dt.date | None:
+    """Return the first day of the calendar `interval` containing `today`; None for all time."""
+    if interval == "year":
+        return today.replace(month=1, day=1)
+    if interval == "month":
+        return today.replace(day=1)
+    if interval == "week":
+        return week_start_date(today, week_start)
+    if interval == "all":
+        return None
+    raise ValueError(f"unknown interval {interval!r}")
+
+
+def round_miles(value: float | None) -> float:
+    """Return a sum of miles as a float rounded to hundredths; none at all is 0.0."""
+    return round(float(value or 0), 2)
+
+
+def average_feel(total: int | float | None, count: int | None) -> float:
+    """Return the mean feel rounded to four decimals (as MySQL's AVG shows it); none is 0.0."""
+    if not count:
+        return 0.0
+    return round(float(total or 0) / count, 4)
+
+
+def whole_feel(total: int, count: int) -> int:
+    """Return the mean feel rounded half up to an integer, as MySQL's CAST(AVG() AS UNSIGNED)."""
+    return (2 * int(total) + count) // (2 * count)
