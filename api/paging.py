@@ -12,6 +12,12 @@ from dao.errors import InvalidInput
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_OFFSET = 10**9
+#: The query parameters of every paged list, for an Endpoint's `query` (and so the OpenAPI).
+PAGING_QUERY: dict[str, Any] = {
+    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +64,7 @@ def page_from(req: falcon.Request) -> Page:
     limit = parse_int(
         req.get_param("limit"), "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT
     )
-    offset = parse_int(req.get_param("offset"), "offset", default=0, minimum=0, maximum=10**9)
+    offset = parse_int(req.get_param("offset"), "offset", default=0, minimum=0, maximum=MAX_OFFSET)
     return Page(limit=limit, offset=offset)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -59,6 +59,11 @@ class Collection:
         return f"{self.prefix}/links"
 
 
+#: The type of a path or query parameter: a JSON Schema type name ("integer", "string", ...)
+#: or a whole JSON Schema object (for ranges, enums, lengths).
+ParamType = str | dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """One verb on one path template, with everything needed to route, link and authorize it.
@@ -66,6 +71,14 @@ class Endpoint:
     `owner_param` names the path field holding the owner's username when the middleware can
     check ownership from the URL alone; other OWNER and GROUP_ADMIN endpoints are checked by
     their responder (through `api.access.authorize`) once it has loaded the target.
+
+    The OpenAPI document (api/openapi.py) derives everything else from these declarations; the
+    last fields fill in only what cannot be derived, and all have defaults: `params` types path
+    fields (default: integer for `*_id`, `limit` and `offset`, else a string), `query` lists
+    the query parameters, `statuses` adds statuses to the derived ones (409, 429, ...; a 2xx
+    replaces the derived success status: POST 201, DELETE 204, else 200), `returns` names
+    the body's schema in schemas/responses/ (default: any object with `self` and `links`),
+    `media_type` the body's media type(s), comma-separated, when it is not JSON.
     """
 
     name: str
@@ -80,6 +93,11 @@ class Endpoint:
     schema: str | None = None
     owner_param: str | None = None
     disabled: bool = False
+    params: dict[str, ParamType] = field(default_factory=dict, compare=False)
+    query: dict[str, ParamType] = field(default_factory=dict, compare=False)
+    statuses: tuple[int, ...] = ()
+    returns: str | None = None
+    media_type: str = "application/json"
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -167,6 +185,8 @@ class Registry:
             raise RegistryError(f"{endpoint.name}: owner_param is not a path field")
         if endpoint.auth is Auth.OWNER and endpoint.method == "GET" and not endpoint.owner_param:
             raise RegistryError(f"{endpoint.name}: an owner-only read needs owner_param")
+        if set(endpoint.params) - set(endpoint.fields):
+            raise RegistryError(f"{endpoint.name}: params names a field the path does not have")
 
     def __getitem__(self, name: str) -> Endpoint:
         return self.by_name[name]
@@ -227,6 +247,7 @@ def build_registry(
                 rel="describedby",
                 title=f"The endpoints of {collection.title}",
                 collection=collection.name,
+                returns="links-document",
             )
         )
     disabled = {" ".join(route.split()) for route in disabled_routes}

@@ -143,6 +143,8 @@ ENDPOINTS = (
         "login",
         "Log in with a username or e-mail and a password (JSON body or HTTP Basic)",
         schema="auth-token",
+        statuses=(200, 429),
+        returns="token",
     ),
     Endpoint(
         "auth.refresh",
@@ -154,6 +156,8 @@ ENDPOINTS = (
         "refresh",
         "Exchange a refresh token for new tokens (the old one stops working)",
         schema="auth-refresh",
+        statuses=(200,),
+        returns="token",
     ),
     Endpoint(
         "auth.logout",

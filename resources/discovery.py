@@ -19,7 +19,9 @@ class Discovery(Resource):
         user = req.context.user
         if user is not None:
             links += self.links(req, "users.item", rel="me", username=user.username)
-        return links + self.links(req, "users.list", "types.list", "api.health")
+        links += self.links(req, "users.list", "types.list", "api.health")
+        # RFC 8631: the machine-readable description, its schemas and the human-readable explorer.
+        return links + self.links(req, "api.openapi", "api.schemas", "api.docs")
 
     def on_get_root(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Describe the API and where to go next."""
@@ -90,7 +92,17 @@ class LinksDocuments(Resource):
 
 
 ENDPOINTS = (
-    Endpoint("api.root", "GET", "/", Discovery, "root", Auth.NONE, "root", "Read the API root"),
+    Endpoint(
+        "api.root",
+        "GET",
+        "/",
+        Discovery,
+        "root",
+        Auth.NONE,
+        "root",
+        "Read the API root",
+        returns="root",
+    ),
     Endpoint(
         "api.versions",
         "GET",
@@ -100,8 +112,19 @@ ENDPOINTS = (
         Auth.NONE,
         "versions",
         "List the API versions",
+        returns="versions",
     ),
-    Endpoint("api.v2", "GET", "/v2", Discovery, "v2", Auth.NONE, "version", "Describe version 2"),
+    Endpoint(
+        "api.v2",
+        "GET",
+        "/v2",
+        Discovery,
+        "v2",
+        Auth.NONE,
+        "version",
+        "Describe version 2",
+        returns="version",
+    ),
     Endpoint(
         "api.index",
         "GET",
@@ -111,5 +134,6 @@ ENDPOINTS = (
         Auth.NONE,
         "index",
         "List the links documents of every collection",
+        returns="index",
     ),
 )

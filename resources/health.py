@@ -59,6 +59,7 @@ ENDPOINTS = (
         "health",
         "Tell whether the process is alive",
         collection="api",
+        returns="health",
     ),
     Endpoint(
         "api.ready",
@@ -70,5 +71,6 @@ ENDPOINTS = (
         "ready",
         "Tell whether the API can serve requests (database reachable, schema current)",
         collection="api",
+        returns="health",
     ),
 )

@@ -35,5 +35,6 @@ ENDPOINTS = (
         Auth.NONE,
         "types",
         "List the exercise types",
+        returns="types",
     ),
 )

@@ -8,7 +8,7 @@ import falcon
 
 from api.conditional import check_if_match, etag_for, send_etag
 from api.links import Linker, caller, with_query
-from api.paging import page_from, set_link_header
+from api.paging import PAGING_QUERY, page_from, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
@@ -183,6 +183,11 @@ ENDPOINTS = (
         Auth.USER,
         "users",
         "List users (limit, offset, contains, starts_with, ends_with)",
+        query={
+            **PAGING_QUERY,
+            **{name: {"type": "string", "maxLength": MAX_FILTER_LENGTH} for name in FILTERS},
+        },
+        returns="user-list",
     ),
     Endpoint(
         "users.item",
@@ -193,6 +198,7 @@ ENDPOINTS = (
         Auth.USER,
         "self",
         "Read a user by username or e-mail",
+        returns="user-item",
     ),
     Endpoint(
         "users.replace",
@@ -205,6 +211,7 @@ ENDPOINTS = (
         "Replace your profile",
         schema="user-update",
         owner_param="username",
+        returns="user-item",
     ),
     Endpoint(
         "users.patch",
@@ -216,6 +223,7 @@ ENDPOINTS = (
         "patch",
         "Change part of your profile (merge patch or JSON Patch)",
         owner_param="username",
+        returns="user-item",
     ),
     Endpoint(
         "users.delete",
@@ -249,6 +257,7 @@ ENDPOINTS = (
         "update_last_login",
         "Stamp your last sign-in",
         owner_param="username",
+        returns="last-login",
     ),
     Endpoint(
         "users.lookup",
@@ -259,5 +268,6 @@ ENDPOINTS = (
         Auth.NONE,
         "lookup",
         "Tell whether a username or e-mail is registered",
+        returns="lookup",
     ),
 )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 import pytest
 from falcon import testing
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import migrations
@@ -126,3 +128,23 @@ def runners(make: Factory, login: Callable[..., dict[str, str]]) -> dict[str, di
     make.user("bob", first="Bob", last="Barnes")
     make.user("root", first="Site", last="Admin", role="admin")
     return {name: login(name) for name in ("alice", "bob", "root")}
+
+
+@pytest.fixture
+def count_queries(connection: Connection) -> Callable[[], AbstractContextManager[list[str]]]:
+    """Count the SQL statements the code under test runs: `with count_queries() as statements:`."""
+
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            statements.append(statement)
+
+        event.listen(connection, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(connection, "before_cursor_execute", record)
+
+    return counting
