@@ -16,7 +16,14 @@ from api.db import make_engine, make_session_factory
 from api.errors import register_error_handlers
 from api.links import Linker
 from api.media import install_media_handlers
-from api.middleware import Authentication, Authorization, BodyLimit, DatabaseSession, RequestId
+from api.middleware import (
+    Authentication,
+    Authorization,
+    BodyLimit,
+    Cors,
+    DatabaseSession,
+    RequestId,
+)
 from api.registry import Registry, RegistryError, build_registry
 from api.routes import RESOURCE_MODULES
 from api.security import Clock, PasswordHasher, TokenService, utcnow
@@ -25,7 +32,15 @@ from api.validation import Schemas
 from dao.auth import AuthDao
 from resources.discovery import LinksDocuments
 
-EXPOSED_HEADERS = ("Link", "ETag", "Location", "X-Request-ID", "Retry-After", "Accept-Patch")
+EXPOSED_HEADERS = (
+    "Link",
+    "ETag",
+    "Location",
+    "X-Request-ID",
+    "Retry-After",
+    "Accept-Patch",
+    "WWW-Authenticate",
+)
 
 
 def create_app(
@@ -73,7 +88,7 @@ def create_app(
     middleware: list[Any] = [RequestId(), BodyLimit(config.max_body_bytes)]
     if config.cors_origins:
         middleware.append(
-            falcon.CORSMiddleware(
+            Cors(
                 allow_origins="*" if "*" in config.cors_origins else list(config.cors_origins),
                 expose_headers=list(EXPOSED_HEADERS),
             )

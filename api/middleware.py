@@ -50,6 +50,22 @@ class BodyLimit:
             )
 
 
+class Cors(falcon.CORSMiddleware):
+    """Falcon's CORS policy, plus `Vary: Origin` when the answer depends on the caller's origin.
+
+    With a list of allowed origins, the Access-Control-Allow-Origin header echoes the request's
+    Origin, so a shared cache must not serve one origin's answer to another.
+    """
+
+    def process_response(
+        self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
+    ) -> None:
+        """Apply the CORS policy, then mark the answer as varying by Origin."""
+        super().process_response(req, resp, resource, req_succeeded)
+        if self.allow_origins != "*":
+            resp.append_header("Vary", "Origin")
+
+
 class DatabaseSession:
     """Open one session per request and always close it (which rolls back anything left)."""
 
