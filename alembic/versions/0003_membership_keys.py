@@ -86,7 +86,8 @@ def _add_surrogate_id(table: str) -> None:
         return
     # SQLite: the rebuilt table's INTEGER PRIMARY KEY is the rowid, numbered while copying.
     with op.batch_alter_table(table, recreate="always") as batch:
-        batch.add_column(sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True))
+        batch.add_column(sa.Column("id", sa.Integer(), nullable=False))
+        batch.create_primary_key(f"pk_{table}", ["id"])
 
 
 def _collapse_duplicates(table: str) -> None:
