@@ -153,6 +153,7 @@ class SeedSummary:
     bench_group_id: int
     bench_group_size: int
     bench_log_id: int | None
+    writer_user: str
     first_date: str
     last_date: str
     seconds: float = 0.0
@@ -166,6 +167,7 @@ class SeedSummary:
             "bench_group_id": self.bench_group_id,
             "bench_group_size": self.bench_group_size,
             "bench_log_id": self.bench_log_id,
+            "writer_user": self.writer_user,
             "first_date": self.first_date,
             "last_date": self.last_date,
             "seconds": round(self.seconds, 2),
@@ -628,6 +630,20 @@ class SeedDao(Dao):
         log_id = self.session.scalar(
             select(func.max(Log.log_id)).where(Log.username == BENCH_USER, Log.deleted.is_(False))
         )
+        # The benchmark writes as someone outside the benchmark group, whose reads it measures.
+        outsider = (
+            select(User.username)
+            .where(
+                User.deleted.is_(False),
+                User.username.not_in(
+                    select(GroupMember.username).where(GroupMember.group_id == group_id)
+                ),
+            )
+            .order_by(User.username)
+            .limit(1)
+        )
+        # The dates come from the data, so a dataset reused on a later day is described right.
+        first, last = self.session.execute(select(func.min(Log.date), func.max(Log.date))).one()
         start = plan.until - dt.timedelta(days=HISTORY_DAYS - 1)
         return SeedSummary(
             counts=counts,
@@ -636,6 +652,7 @@ class SeedDao(Dao):
             bench_group_id=group_id,
             bench_group_size=members or 0,
             bench_log_id=log_id,
-            first_date=start.isoformat(),
-            last_date=plan.until.isoformat(),
+            writer_user=self.session.scalar(outsider) or BENCH_USER,
+            first_date=(first or start).isoformat(),
+            last_date=(last or plan.until).isoformat(),
         )

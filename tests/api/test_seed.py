@@ -53,8 +53,13 @@ def test_the_benchmark_group_has_fifty_accepted_members(seeded, db):
     assert members == ["accepted"] * BENCH_GROUP_SIZE == ["accepted"] * seeded.bench_group_size
     bench = db.get(User, BENCH_USER)
     assert bench is not None and not bench.deleted
+    assert (seeded.first_date, seeded.last_date) == ("2024-04-01", "2026-03-31")
     assert seeded.bench_log_id is not None
     assert db.get(Log, seeded.bench_log_id).username == BENCH_USER
+    writer = db.get(User, seeded.writer_user)
+    assert writer is not None and not writer.deleted
+    in_group = select(GroupMember.username).where(GroupMember.group_id == seeded.bench_group_id)
+    assert seeded.writer_user not in db.scalars(in_group).all()
 
 
 def test_logs_follow_the_domain_rules(seeded, db):
