@@ -23,6 +23,7 @@ from api.middleware import (
     Cors,
     DatabaseSession,
     RequestId,
+    Request,
 )
 from api.registry import Registry, RegistryError, build_registry
 from api.routes import RESOURCE_MODULES
@@ -98,7 +99,7 @@ def create_app(
         Authentication(tokens, lambda db, claims: AuthDao(db, clock).principal(claims)),
         Authorization(registry, schemas),
     ]
-    app = falcon.App(middleware=middleware)
+    app = falcon.App(middleware=middleware, request_type=Request)
     app.req_options.strip_url_path_trailing_slash = True
     install_media_handlers(app, config.max_body_bytes)
     register_error_handlers(app)

