@@ -17,6 +17,17 @@ log = logging.getLogger("api.cli")
 
 
 def _db(args: argparse.Namespace, config: Config) -> int:
+    from alembic.util import CommandError
+
+    try:
+        return _migrate(args, config)
+    # MigrationError, a revision refusing data it cannot migrate, or an unknown revision.
+    except (RuntimeError, CommandError) as ex:
+        print(f"migration failed: {ex}", file=sys.stderr)
+        return 1
+
+
+def _migrate(args: argparse.Namespace, config: Config) -> int:
     from api import migrations
 
     if args.action == "upgrade":

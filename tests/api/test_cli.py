@@ -35,7 +35,9 @@ def test_upgrade_then_create_a_site_admin(sqlite_env, capsys):
     assert main(["users", "create", "--username", "coach", *args, "--admin"]) == 0
     assert "created site admin coach" in capsys.readouterr().out
     with create_engine(sqlite_env).connect() as connection:
-        user = connection.execute(select(User.role, User.password).where(User.username == "coach")).one()
+        user = connection.execute(
+            select(User.role, User.password).where(User.username == "coach")
+        ).one()
     assert user.role == "admin" and user.password.startswith("$2b$04$")
 
 
@@ -97,3 +99,9 @@ def test_serve_answers_on_loopback(sqlite_env):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_failing_migration_prints_why_instead_of_a_traceback(sqlite_env, capsys):
+    main(["db", "upgrade"])
+    assert main(["db", "downgrade", "no-such-revision"]) == 1
+    assert "migration failed" in capsys.readouterr().err
