@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from logging.config import fileConfig
 
+from alembic import context
 from sqlalchemy import Connection
 
 import models
-from alembic import context
 from api.config import DEFAULT_DATABASE_URL
 from api.db import make_engine
 

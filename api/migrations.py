@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import cache
 
+from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, column, inspect, select, table
 from sqlalchemy.engine import make_url
 
-from alembic import command
 from api.config import PROJECT_ROOT
 from api.db import make_engine
 

@@ -9,10 +9,10 @@ from typing import Any
 
 import bcrypt
 import pytest
+from alembic import command
 from sqlalchemy import Connection, Engine, inspect, select, text
 from sqlalchemy.orm import Session
 
-from alembic import command
 from api import migrations
 from api.db import make_engine
 from models import GroupMember, Log, TeamGroup, TeamMember, User
