@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run test test-sqlite test-mariadb test-e2e lint format typecheck stack-up stack-down bench clean
+.PHONY: help run test test-sqlite test-mariadb test-e2e lint format typecheck stack-up stack-down bench bench-scale bench-smoke clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -44,6 +44,12 @@ stack-down: ## Stop the stack started by stack-up
 
 bench: $(VENV)/.installed ## Run the benchmark harness (see bench/README.md)
 	bench/run.sh
+
+bench-scale: $(VENV)/.installed ## Measure feed, range view and leaderboard at 10k, 100k and 1M logs
+	bench/run.sh --scale
+
+bench-smoke: $(VENV)/.installed ## Prove the benchmark harness works, in a few seconds
+	bench/run.sh --smoke
 
 clean: ## Remove the virtualenv and local state under var/
 	scripts/stack.sh down --all 2>/dev/null || true

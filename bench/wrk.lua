@@ -1,0 +1,37 @@
+-- One wrk script for every benchmarked request. Settings come from the environment:
+--   BENCH_METHOD (GET), BENCH_TOKEN (adds "Authorization: Bearer ..."), BENCH_BODY (a JSON body),
+--   BENCH_DELAY_MS (pause each connection between requests: a paced, half-load run).
+-- done() prints one JSON line that bench/drive.py reads: requests, seconds, errors and latency
+-- percentiles in microseconds.
+local method = os.getenv("BENCH_METHOD") or "GET"
+local token = os.getenv("BENCH_TOKEN")
+local body = os.getenv("BENCH_BODY")
+local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+
+wrk.method = method
+if token and token ~= "" then
+  wrk.headers["Authorization"] = "Bearer " .. token
+end
+if body and body ~= "" then
+  wrk.body = body
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+if delay_ms > 0 then
+  function delay()
+    return delay_ms
+  end
+end
+
+function done(summary, latency, requests)
+  local p = {}
+  for _, q in ipairs({ 50, 90, 99, 99.9 }) do
+    p[#p + 1] = string.format('"%s":%d', tostring(q), latency:percentile(q))
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_RESULT {"requests":%d,"duration_us":%d,"bytes":%d,"errors":{"connect":%d,"read":%d,' ..
+    '"write":%d,"status":%d,"timeout":%d},"latency_us":{"mean":%.1f,"max":%d,%s}}\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status,
+    e.timeout, latency.mean, latency.max, table.concat(p, ",")))
+end
