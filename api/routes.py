@@ -3,6 +3,25 @@
 A new collection is added here, once; its endpoints are declared next to its resource class.
 """
 
-from resources import auth, discovery, explorer, health, openapi, schemas, types, users
+from resources import (
+    auth,
+    comments,
+    discovery,
+    explorer,
+    flair,
+    health,
+    log_feed,
+    logs,
+    notifications,
+    openapi,
+    range_view,
+    schemas,
+    types,
+    user_activity,
+    users,
+)
 
-RESOURCE_MODULES = (discovery, health, auth, users, types, schemas, openapi, explorer)
+RESOURCE_MODULES = (
+    discovery, health, auth, users, user_activity, types, logs, comments, log_feed, range_view,
+    notifications, flair, schemas, openapi, explorer,
+)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from decimal import Decimal
 
 from api.media import format_duration
 from models import MAX_DURATION
@@ -20,6 +21,9 @@ METERS_PER_MILE = 1609.344
 #: The intervals of statistics and leaderboards; "all" has no start date.
 INTERVALS = ("year", "month", "week", "all")
 WEEK_STARTS = ("monday", "sunday")
+
+#: What SQL aggregates come back as: int or float on SQLite, DECIMAL or float on MySQL.
+Number = int | float | Decimal
 
 _HOURS_MINUTES_SECONDS = re.compile(r"^(\d{1,3}):([0-5]?\d):([0-5]\d)$")
 _MINUTES_SECONDS = re.compile(r"^([0-5]?\d):([0-5]\d)$")
@@ -130,18 +134,21 @@ def interval_start(interval: str, today: dt.date, week_start: str | None) -> dt.
     raise ValueError(f"unknown interval {interval!r}")
 
 
-def round_miles(value: float | None) -> float:
+def round_miles(value: Number | None) -> float:
     """Return a sum of miles as a float rounded to hundredths; none at all is 0.0."""
     return round(float(value or 0), 2)
 
 
-def average_feel(total: int | float | None, count: int | None) -> float:
-    """Return the mean feel rounded to four decimals (as MySQL's AVG shows it); none is 0.0."""
+def average_feel(total: Number | None, count: Number | None) -> float:
+    """Return the mean feel rounded to four decimals (as MySQL's AVG shows it); none is 0.0.
+
+    MySQL returns integer sums as DECIMAL, SQLite as int: both are accepted.
+    """
     if not count:
         return 0.0
-    return round(float(total or 0) / count, 4)
+    return round(float(total or 0) / int(count), 4)
 
 
-def whole_feel(total: int, count: int) -> int:
+def whole_feel(total: Number, count: Number) -> int:
     """Return the mean feel rounded half up to an integer, as MySQL's CAST(AVG() AS UNSIGNED)."""
-    return (2 * int(total) + count) // (2 * count)
+    return (2 * int(total) + int(count)) // (2 * int(count))

@@ -28,6 +28,9 @@ USER_LINKS = (
     "users.delete",
     "users.soft_delete",
     "users.update_last_login",
+    "users.statistics",
+    "users.flair",
+    "users.notifications",
 )
 
 

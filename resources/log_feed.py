@@ -1,0 +1,140 @@
+"""The log feed: pages of logs, newest first with comments, for a user, a group or your teams."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote
+
+import falcon
+
+from api.links import Link, Linker
+from api.paging import MAX_LIMIT, MAX_OFFSET, parse_int, set_link_header
+from api.registry import Auth, Collection, Endpoint
+from dao.errors import InvalidInput
+from dao.logs import LogDao
+from dao.statistics import StatisticsDao
+from dao.users import UserDao
+from resources.base import Resource
+from resources.logs import log_view
+
+COLLECTION = Collection("log_feed", key="log_feed", prefix="/v2/log_feed", title="the log feed")
+GROUP_FILTERS = ("group", "groups")
+USER_FILTERS = ("user", "users", "username")
+FILTERS = ("all", *GROUP_FILTERS, *USER_FILTERS)
+MAX_ID = 2**31 - 1
+#: The page size of the feed links that other bodies carry.
+FIRST_PAGE = 20
+
+
+def feed_path(filter_by: str, bucket: str, limit: int, offset: int) -> str:
+    """Return the path of one page of a feed."""
+    return f"/v2/log_feed/{quote(filter_by, safe='')}/{quote(bucket, safe='@')}/{limit}/{offset}"
+
+
+def activity_links(
+    req: falcon.Request, linker: Linker, filter_by: str, bucket: str | int, today: dt.date
+) -> list[Link]:
+    """Link the first feed page and this year's range view of a user, a group or everyone."""
+    links = linker.links(
+        req,
+        "log_feed.page",
+        rel="feed",
+        filter_by=filter_by,
+        bucket=bucket,
+        limit=FIRST_PAGE,
+        offset=0,
+    )
+    return links + linker.links(
+        req,
+        "range_view.read",
+        rel="range_view",
+        filter_by=filter_by,
+        bucket=bucket,
+        exercise_types="rbso",
+        start=today.replace(month=1, day=1).isoformat(),
+        end=today.isoformat(),
+    )
+
+
+def page_count(total: int, limit: int) -> int:
+    """Return how many pages of `limit` logs hold `total` logs (an empty feed has none)."""
+    return -(-total // limit)
+
+
+class LogFeed(Resource):
+    """One page of a filtered feed of logs."""
+
+    def on_get(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        filter_by: str,
+        bucket: str,
+        limit: str,
+        offset: str,
+    ) -> None:
+        """Read a page of logs, newest first, each with its comments."""
+        if filter_by not in FILTERS:
+            raise InvalidInput(
+                f"'filter_by' must be one of {', '.join(FILTERS)}.",
+                errors=[{"path": "filter_by", "message": "unknown filter"}],
+            )
+        size = parse_int(limit, "limit", default=0, minimum=1, maximum=MAX_LIMIT)
+        start = parse_int(offset, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
+        logs = self.services.dao(LogDao, req)
+        if filter_by in GROUP_FILTERS:
+            group_id = parse_int(bucket, "bucket", default=0, minimum=1, maximum=MAX_ID)
+            self.services.dao(StatisticsDao, req).get_group(group_id)
+            rows, total = logs.feed_for_group(group_id, limit=size, offset=start)
+        elif filter_by in USER_FILTERS:
+            user = self.services.dao(UserDao, req).get_by_username(bucket)
+            rows, total = logs.feed_for_user(user.username, limit=size, offset=start)
+        else:
+            # "all": the caller's teams; the bucket is not used (clients send "all").
+            me = req.context.user.username
+            rows, total = logs.feed_for_teammates(me, limit=size, offset=start)
+        pages = {
+            "first": 0,
+            "prev": max(0, start - size) if start > 0 else None,
+            "next": start + size if start + size < total else None,
+            "last": (page_count(total, size) - 1) * size if total else 0,
+        }
+        hrefs = {
+            rel: None if at is None else feed_path(filter_by, bucket, size, at)
+            for rel, at in pages.items()
+        }
+        paging: list[Link] = [
+            {"rel": rel, "href": href, "method": "GET", "title": f"The {rel} page"}
+            for rel, href in hrefs.items()
+            if href is not None
+        ]
+        set_link_header(resp, paging)
+        resp.media = {
+            "self": feed_path(filter_by, bucket, size, start),
+            "next": hrefs["next"],
+            "prev": hrefs["prev"],
+            "pages": page_count(total, size),
+            "total": total,
+            "logs": [log_view(req, self.linker, log) for log in rows],
+            "links": paging + self.links(req, "logs.create", "api.root"),
+        }
+
+
+ENDPOINTS = (
+    Endpoint(
+        "log_feed.page",
+        "GET",
+        "/v2/log_feed/{filter_by}/{bucket}/{limit}/{offset}",
+        LogFeed,
+        None,
+        Auth.USER,
+        "log_feed",
+        "Read a page of logs by all (your teams), group (id), user or username",
+        params={
+            "filter_by": {"enum": list(FILTERS)},
+            "bucket": {"type": "string", "minLength": 1},
+            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        },
+    ),
+)

@@ -1,0 +1,90 @@
+"""A user's statistics, flair and recent notifications (endpoints of the users collection)."""
+
+from __future__ import annotations
+
+import falcon
+
+from api.registry import Auth, Endpoint
+from dao.flair import FlairDao
+from dao.notifications import NotificationDao
+from dao.statistics import StatisticsDao
+from dao.users import UserDao
+from resources.base import Resource
+from resources.flair import flair_view
+from resources.log_feed import activity_links
+from resources.notifications import notification_view
+
+
+class UserActivity(Resource):
+    """Figures and lists that belong to one user."""
+
+    def on_get_statistics(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """Read a user's mileage and feel: all time, this year, month and week."""
+        user = self.services.dao(UserDao, req).get(username)
+        stats = self.services.dao(StatisticsDao, req).for_user(user.username, user.week_start)
+        resp.media = {
+            "self": f"/v2/users/statistics/{user.username}",
+            "stats": stats,
+            "links": self.links(req, "users.item", username=user.username)
+            + activity_links(req, self.linker, "user", user.username, self.services.clock().date()),
+        }
+
+    def on_get_flair(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+        """List a user's flair."""
+        user = self.services.dao(UserDao, req).get_by_username(username)
+        rows = self.services.dao(FlairDao, req).of(user.username)
+        resp.media = {
+            "self": f"/v2/users/flair/{user.username}",
+            "flair": [flair_view(row) for row in rows],
+            "links": self.links(req, "users.item", "flair.create", username=user.username),
+        }
+
+    def on_get_notifications(
+        self, req: falcon.Request, resp: falcon.Response, username: str
+    ) -> None:
+        """List your notifications of this week and the two before, newest first."""
+        user = self.services.dao(UserDao, req).get_by_username(username)
+        rows = self.services.dao(NotificationDao, req).recent(user)
+        resp.media = {
+            "self": f"/v2/users/notifications/{user.username}",
+            "notifications": [notification_view(req, self.linker, row, lite=True) for row in rows],
+            "links": self.links(req, "users.item", "notifications.list", username=user.username),
+        }
+
+
+ENDPOINTS = (
+    Endpoint(
+        "users.notifications",
+        "GET",
+        "/v2/users/notifications/{username}",
+        UserActivity,
+        "notifications",
+        Auth.OWNER,
+        "notifications",
+        "List your notifications of this week and the two before",
+        collection="users",
+        owner_param="username",
+    ),
+    Endpoint(
+        "users.flair",
+        "GET",
+        "/v2/users/flair/{username}",
+        UserActivity,
+        "flair",
+        Auth.USER,
+        "flair",
+        "List a user's flair",
+        collection="users",
+    ),
+    Endpoint(
+        "users.statistics",
+        "GET",
+        "/v2/users/statistics/{username}",
+        UserActivity,
+        "statistics",
+        Auth.USER,
+        "statistics",
+        "Read a user's mileage and feel statistics",
+        collection="users",
+    ),
+)
