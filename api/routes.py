@@ -9,6 +9,8 @@ from resources import (
     discovery,
     explorer,
     flair,
+    group_statistics,
+    groups,
     health,
     log_feed,
     logs,
@@ -23,5 +25,5 @@ from resources import (
 
 RESOURCE_MODULES = (
     discovery, health, auth, users, user_activity, types, logs, comments, log_feed, range_view,
-    notifications, flair, schemas, openapi, explorer,
+    notifications, flair, groups, group_statistics, schemas, openapi, explorer,
 )

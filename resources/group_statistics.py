@@ -1,0 +1,123 @@
+"""A group's statistics and leaderboards (endpoints of the groups collection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon
+
+from api.paging import parse_int
+from api.registry import Auth, Endpoint
+from dao.errors import InvalidInput
+from dao.statistics import StatisticsDao
+from dao.training import INTERVALS
+from resources.base import Resource
+from resources.log_feed import activity_links
+
+MAX_ID = 2**31 - 1
+
+
+def group_id_of(value: str) -> int:
+    """Parse the `{group_id}` path field; a non-number is a 400."""
+    return parse_int(value, "group_id", default=0, minimum=1, maximum=MAX_ID)
+
+
+class GroupStatistics(Resource):
+    """Figures over the logs of a group's accepted members."""
+
+    def on_get_statistics(self, req: falcon.Request, resp: falcon.Response, group_id: str) -> None:
+        """Read a group's mileage and feel: all time, this year, month and week."""
+        stats = self.services.dao(StatisticsDao, req)
+        group = stats.get_group(group_id_of(group_id))
+        resp.media = {
+            "self": f"/v2/groups/statistics/{group.id}",
+            "stats": stats.for_group(group.id, group.week_start),
+            "links": self.links(
+                req, "groups.leaderboard", "groups.leaderboard_interval", group_id=group.id
+            )
+            + activity_links(req, self.linker, "group", group.id, self.services.clock().date()),
+        }
+
+    def on_get_leaderboard(
+        self,
+        req: falcon.Request,
+        resp: falcon.Response,
+        group_id: str,
+        interval: str | None = None,
+    ) -> None:
+        """Rank a group's members by miles, all time or in this year, month or week."""
+        if interval is not None and interval not in INTERVALS:
+            raise InvalidInput(
+                f"'interval' must be one of {', '.join(INTERVALS)}.",
+                errors=[{"path": "interval", "message": "unknown interval"}],
+            )
+        stats = self.services.dao(StatisticsDao, req)
+        group = stats.get_group(group_id_of(group_id))
+        rows = stats.leaderboard(group.id, interval or "all", group.week_start)
+        path = f"/v2/groups/leaderboard/{group.id}" + (f"/{interval}" if interval else "")
+        leaders: list[dict[str, Any]] = [
+            {
+                "self": f"/v2/users/{row.username}",
+                "username": row.username,
+                "first": row.first,
+                "last": row.last,
+                "miles": row.miles,
+                "miles_run": row.miles_run,
+                "miles_biked": row.miles_biked,
+                "miles_swam": row.miles_swam,
+                "miles_other": row.miles_other,
+                "links": self.links(req, "users.item", username=row.username),
+            }
+            for row in rows
+        ]
+        resp.media = {
+            "self": path,
+            "leaderboard": leaders,
+            "links": self.links(req, "groups.statistics", group_id=group.id)
+            + [
+                link
+                for other in INTERVALS
+                if other != interval
+                for link in self.links(
+                    req, "groups.leaderboard_interval", rel=other, group_id=group.id, interval=other
+                )
+            ],
+        }
+
+
+ENDPOINTS = (
+    Endpoint(
+        "groups.statistics",
+        "GET",
+        "/v2/groups/statistics/{group_id}",
+        GroupStatistics,
+        "statistics",
+        Auth.USER,
+        "statistics",
+        "Read a group's mileage and feel statistics",
+        collection="groups",
+    ),
+    Endpoint(
+        "groups.leaderboard",
+        "GET",
+        "/v2/groups/leaderboard/{group_id}",
+        GroupStatistics,
+        "leaderboard",
+        Auth.USER,
+        "leaderboard",
+        "Rank a group's members by miles, all time",
+        collection="groups",
+    ),
+    Endpoint(
+        "groups.leaderboard_interval",
+        "GET",
+        "/v2/groups/leaderboard/{group_id}/{interval}",
+        GroupStatistics,
+        "leaderboard",
+        Auth.USER,
+        "leaderboard",
+        "Rank a group's members by miles in a year, month, week or all time",
+        collection="groups",
+        params={"interval": {"enum": list(INTERVALS)}},
+    ),
+)
