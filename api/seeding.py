@@ -62,6 +62,7 @@ def seed(args: argparse.Namespace, config: Config) -> int:
                 # One bcrypt hash for every user, at the configured (production) cost.
                 hashed = PasswordHasher(config.bcrypt_cost).hash(plan.password)
                 summary = seeder.run(plan, hashed, None if args.quiet else sys.stderr)
+                seeder.analyze()
             elif not args.quiet:
                 print("the database already holds this dataset: nothing to do", file=sys.stderr)
     except DomainError as ex:
