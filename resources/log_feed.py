@@ -15,15 +15,13 @@ from dao.logs import LogDao
 from dao.statistics import StatisticsDao
 from dao.users import UserDao
 from resources.base import Resource
-from resources.logs import log_view
+from resources.logs import FEED_PAGE, log_view
 
 COLLECTION = Collection("log_feed", key="log_feed", prefix="/v2/log_feed", title="the log feed")
 GROUP_FILTERS = ("group", "groups")
 USER_FILTERS = ("user", "users", "username")
 FILTERS = ("all", *GROUP_FILTERS, *USER_FILTERS)
 MAX_ID = 2**31 - 1
-#: The page size of the feed links that other bodies carry.
-FIRST_PAGE = 20
 
 
 def feed_path(filter_by: str, bucket: str, limit: int, offset: int) -> str:
@@ -41,7 +39,7 @@ def activity_links(
         rel="feed",
         filter_by=filter_by,
         bucket=bucket,
-        limit=FIRST_PAGE,
+        limit=FEED_PAGE,
         offset=0,
     )
     return links + linker.links(

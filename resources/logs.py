@@ -21,6 +21,8 @@ from resources.base import Resource
 from resources.comments import comment_view, path_id
 
 COLLECTION = Collection("logs", key="log", prefix="/v2/logs", title="training logs")
+#: The page size of the feed links that other bodies carry.
+FEED_PAGE = 20
 
 #: Links on a log, in the order shown; edits and deletes only for its owner and admins.
 LOG_LINKS = (
@@ -119,7 +121,13 @@ class Logs(Resource):
             "links": paging
             + self.links(req, "logs.create")
             + self.links(
-                req, "log_feed.page", rel="feed", filter_by="all", bucket="all", limit=20, offset=0
+                req,
+                "log_feed.page",
+                rel="feed",
+                filter_by="all",
+                bucket="all",
+                limit=FEED_PAGE,
+                offset=0,
             )
             + self.links(req, "api.root"),
         }

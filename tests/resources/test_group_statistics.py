@@ -178,3 +178,14 @@ def test_the_groups_links_document_lists_them(client):
         ("/v2/groups/leaderboard/{group_id}", "GET"),
         ("/v2/groups/leaderboard/{group_id}/{interval}", "GET"),
     } <= endpoints
+
+
+def test_statistics_link_the_groups_feed_and_range_view(client, runners, squad):
+    links = client.simulate_get(f"/v2/groups/statistics/{squad.id}", headers=runners["bob"]).json[
+        "links"
+    ]
+    by_rel = {link["rel"]: link["href"] for link in links}
+    feed = client.simulate_get(by_rel["feed"], headers=runners["bob"]).json
+    assert {log["username"] for log in feed["logs"]} == {"alice", "bob"}
+    days = client.simulate_get(by_rel["range_view"], headers=runners["bob"]).json["range_view"]
+    assert days and days[-1]["miles"] == 27.0

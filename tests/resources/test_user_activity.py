@@ -141,3 +141,15 @@ def test_the_users_links_document_lists_them(client, path):
         (e["link"], e["verb"]) for e in client.simulate_get("/v2/users/links").json["endpoints"]
     }
     assert (f"/v2/users/{path}/{{username}}", "GET") in endpoints
+
+
+def test_statistics_link_the_users_feed_and_range_view(client, runners, make):
+    make.log("alice")
+    links = client.simulate_get("/v2/users/statistics/alice", headers=runners["bob"]).json["links"]
+    by_rel = {link["rel"]: link["href"] for link in links}
+    assert by_rel["feed"] == "/v2/log_feed/user/alice/20/0"
+    assert by_rel["range_view"].startswith("/v2/range_view/user/alice/rbso/")
+    feed = client.simulate_get(by_rel["feed"], headers=runners["bob"]).json
+    assert [log["username"] for log in feed["logs"]] == ["alice"]
+    days = client.simulate_get(by_rel["range_view"], headers=runners["bob"]).json["range_view"]
+    assert len(days) == 1
