@@ -23,6 +23,9 @@
 #   BENCH_CONNECTIONS  wrk connections                         (16)
 #   BENCH_PORT         the API stack's nginx port; the baseline's is BENCH_PORT+10   (8090)
 #   MARIADB_DIR, MARIADB_PORT   the benchmark's own MariaDB     (var/mariadb-bench, 3328)
+#   BENCH_ONLY         comma-separated endpoint keys to measure (links,user,log,feed,range_view,
+#                      leaderboard,post_log,login)                             (all)
+#   BENCH_OUT          results path without extension            (bench/results/latest)
 #   BENCH_KEEP=1       leave both stacks running afterwards
 #   BENCH_STRICT=1     exit 1 when a target of issue 7 is missed
 #   SPLITS_PROCESSES, SPLITS_THREADS, DB_POOL_SIZE ...   passed to both stacks (uwsgi.ini knobs)
@@ -45,6 +48,9 @@ PY=$ROOT/.venv/bin/python
 RESULTS=$ROOT/bench/results
 BENCH_PORT=${BENCH_PORT:-8090}
 BASELINE_PORT=$((BENCH_PORT + 10))
+# State (pid files, logs, seed summaries) per port: two harnesses on different ports (a
+# developer's `make bench` and CI's smoke test) never stop each other's stacks.
+STATE=$ROOT/var/bench/$BENCH_PORT
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
 if [[ $MODE == smoke ]]; then
     BENCH_LOGS=${BENCH_LOGS:-2000}
@@ -82,13 +88,13 @@ ensure_wrk() {
 api_stack() {
     local database=$1
     shift
-    STACK_DIR=$ROOT/var/bench/api STACK_PORT=$BENCH_PORT STACK_DATABASE=$database \
+    STACK_DIR=$STATE/api STACK_PORT=$BENCH_PORT STACK_DATABASE=$database \
         STACK_AUTH_RATE=100000r/s scripts/stack.sh "$@"
 }
 
 # The baseline stack: the same uwsgi.ini and nginx configuration, serving bench/baseline.py.
 baseline_stack() {
-    STACK_DIR=$ROOT/var/bench/baseline STACK_PORT=$BASELINE_PORT STACK_DATABASE=splits_bench_baseline \
+    STACK_DIR=$STATE/baseline STACK_PORT=$BASELINE_PORT STACK_DATABASE=splits_bench_baseline \
         STACK_WSGI_MODULE=bench.baseline:application scripts/stack.sh "$@"
 }
 
@@ -110,14 +116,14 @@ prepare() {
     local logs=$1 users database_url
     users=${BENCH_USERS:-$((logs / 200 > 60 ? logs / 200 : 60))}
     DATABASE=splits_bench_${logs}
-    SUMMARY=$ROOT/var/bench/seed-$logs.json
-    mkdir -p "$ROOT/var/bench"
-    if [[ -f $ROOT/var/bench/api/database && $(<"$ROOT/var/bench/api/database") != "$DATABASE" ]]; then
+    SUMMARY=$STATE/seed-$logs.json
+    mkdir -p "$STATE"
+    if [[ -f $STATE/api/database && $(<"$STATE/api/database") != "$DATABASE" ]]; then
         api_stack "$DATABASE" down
     fi
     STARTED_STACKS=1
     api_stack "$DATABASE" up
-    echo "$DATABASE" >"$ROOT/var/bench/api/database"
+    echo "$DATABASE" >"$STATE/api/database"
     baseline_stack up
     database_url=$(MARIADB_DATABASE=$DATABASE scripts/mariadb.sh url)
     say "seeding $logs logs and $users users into $DATABASE (reused when already there)"
@@ -137,9 +143,10 @@ drive() {
         --rounds "$BENCH_ROUNDS" \
         --duration "$BENCH_DURATION" \
         --connections "$BENCH_CONNECTIONS" \
-        --pid-file "$ROOT/var/bench/api/api-1.pid" \
-        --pid-file "$ROOT/var/bench/api/api-2.pid" \
+        --pid-file "$STATE/api/api-1.pid" \
+        --pid-file "$STATE/api/api-2.pid" \
         ${BENCH_STRICT:+--strict} \
+        ${BENCH_ONLY:+--only "$BENCH_ONLY"} \
         "$@"
 }
 
@@ -152,11 +159,11 @@ main() {
     case $MODE in
         full)
             prepare "$BENCH_LOGS"
-            drive "$RESULTS/latest" --label "$BENCH_LOGS logs"
+            drive "${BENCH_OUT:-$RESULTS/latest}" --label "$BENCH_LOGS logs"
             ;;
         smoke)
             prepare "$BENCH_LOGS"
-            drive "$RESULTS/smoke" --label "smoke, $BENCH_LOGS logs" --no-half --login-connections 2
+            drive "${BENCH_OUT:-$RESULTS/smoke}" --label "smoke, $BENCH_LOGS logs" --no-half --login-connections 2
             ;;
         scale)
             local logs outputs=()

@@ -35,6 +35,7 @@ def test_the_smoke_run_measures_every_endpoint(tmp_path):
         "BENCH_PORT": os.environ.get("E2E_BENCH_PORT", "18290"),
         "MARIADB_DIR": str(ROOT / "var" / "mariadb-bench-smoke"),
         "MARIADB_PORT": os.environ.get("E2E_BENCH_MARIADB_PORT", "3338"),
+        "BENCH_OUT": str(tmp_path / "smoke"),
     }
     env.pop("DATABASE_URL", None)
     done = subprocess.run(
@@ -47,7 +48,7 @@ def test_the_smoke_run_measures_every_endpoint(tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads((ROOT / "bench" / "results" / "smoke.json").read_text())
+    result = json.loads((tmp_path / "smoke.json").read_text())
     assert set(result["endpoints"]) == ENDPOINTS
     for key, row in result["endpoints"].items():
         assert row["errors"] == 0, (key, row)
@@ -56,4 +57,4 @@ def test_the_smoke_run_measures_every_endpoint(tmp_path):
     assert result["dataset"]["logs"] >= 2000
     assert len(result["rss"]) >= 2 and all(r["rss_mib"] > 10 for r in result["rss"])
     assert {target["target"] for target in result["targets"]} >= {"links ≥ 0.5 x baseline"}
-    assert "| GET /v2/links |" in (ROOT / "bench" / "results" / "smoke.md").read_text()
+    assert "| GET /v2/links |" in (tmp_path / "smoke.md").read_text()
