@@ -15,6 +15,7 @@ from api.config import Config
 from api.db import make_engine, make_session_factory
 from api.errors import register_error_handlers
 from api.links import Linker
+from api.mail import Mailer
 from api.media import install_media_handlers
 from api.middleware import (
     Authentication,
@@ -51,10 +52,11 @@ def create_app(
     session_factory: Callable[[], Session] | None = None,
     clock: Clock = utcnow,
     modules: Iterable[ModuleType] = RESOURCE_MODULES,
+    mailer: Mailer | None = None,
 ) -> falcon.App:
     """Build the WSGI app; refuse to boot when the registry and the routes disagree.
 
-    Tests inject `session_factory` (sessions joined to an outer transaction) and `clock`.
+    Tests inject `session_factory` (sessions joined to an outer transaction), `clock` and `mailer`.
     """
     config = config or Config.from_env()
     if session_factory is None:
@@ -85,6 +87,7 @@ def create_app(
         tokens=tokens,
         clock=clock,
         engine=engine,
+        mailer=mailer or Mailer.from_url(config.smtp_url, config.mail_from),
     )
     middleware: list[Any] = [RequestId(), BodyLimit(config.max_body_bytes)]
     if config.cors_origins:

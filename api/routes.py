@@ -4,20 +4,24 @@ A new collection is added here, once; its endpoints are declared next to its res
 """
 
 from resources import (
+    activation_codes,
     auth,
     comments,
     discovery,
     explorer,
     flair,
+    forgot_password,
     group_statistics,
     groups,
     health,
     log_feed,
     logs,
+    memberships,
     notifications,
     openapi,
     range_view,
     schemas,
+    teams,
     types,
     user_activity,
     users,
@@ -26,4 +30,5 @@ from resources import (
 RESOURCE_MODULES = (
     discovery, health, auth, users, user_activity, types, logs, comments, log_feed, range_view,
     notifications, flair, groups, group_statistics, schemas, openapi, explorer,
+    memberships, teams, activation_codes, forgot_password,
 )

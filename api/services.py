@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import falcon
@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from api.config import Config
 from api.links import Linker
+from api.mail import Mailer
 from api.registry import Registry
 from api.security import Clock, PasswordHasher, TokenService
 from api.validation import Schemas
@@ -31,6 +32,8 @@ class Services:
     tokens: TokenService
     clock: Clock
     engine: Engine | None = None
+    #: Outgoing mail (reset codes, invitations); without SMTP_URL it writes to the log.
+    mailer: Mailer = field(default_factory=lambda: Mailer(None, "Splits <no-reply@splits.invalid>"))
     extras: dict[str, object] | None = None
 
     def dao(self, cls: Callable[..., D], req: falcon.Request) -> D:

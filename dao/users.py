@@ -118,9 +118,14 @@ class UserDao(Dao):
         last: str,
         role: str = "user",
         activation_code: str = "",
+        commit: bool = True,
         **profile: Any,
     ) -> User:
-        """Insert a user and commit; a taken username or e-mail is a Conflict."""
+        """Insert a user and commit; a taken username or e-mail is a Conflict.
+
+        With `commit=False` the caller commits, so registration adds the user, their
+        memberships and the spent code in one transaction.
+        """
         if self.session.get(User, username) is not None:
             raise Conflict(f"The username '{username}' is taken.")
         if self.email_taken(email):
@@ -143,7 +148,8 @@ class UserDao(Dao):
             **profile,
         )
         self.session.add(user)
-        self.safe_commit(f"The username '{username}' or e-mail '{email}' is taken.")
+        if commit:
+            self.safe_commit(f"The username '{username}' or e-mail '{email}' is taken.")
         return user
 
     def update_profile(self, user: User, values: dict[str, Any], *, by: str) -> bool:

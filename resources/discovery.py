@@ -20,6 +20,16 @@ class Discovery(Resource):
         if user is not None:
             links += self.links(req, "users.item", rel="me", username=user.username)
         links += self.links(req, "users.list", "types.list", "api.health")
+        # Onboarding: register with a code, reset a password, find teams and groups.
+        links += self.links(
+            req,
+            "users.create",
+            "forgot_password.request",
+            "forgot_password.validate",
+            "teams.list",
+            "groups.list",
+            "activation_code.list",
+        )
         # RFC 8631: the machine-readable description, its schemas and the human-readable explorer.
         return links + self.links(req, "api.openapi", "api.schemas", "api.docs")
 

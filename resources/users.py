@@ -11,7 +11,9 @@ from api.links import Linker, caller, with_query
 from api.paging import PAGING_QUERY, page_from, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
+from api.security import check_password_rules
 from dao.errors import InvalidInput
+from dao.registration import RegistrationDao
 from dao.users import EDITABLE_FIELDS, UserDao, UserFilter
 from models import User
 from resources.base import Resource
@@ -31,6 +33,10 @@ USER_LINKS = (
     "users.statistics",
     "users.flair",
     "users.notifications",
+    "users.snapshot",
+    "users.memberships",
+    "users.update_memberships",
+    "forgot_password.list",
 )
 
 
@@ -98,6 +104,28 @@ class Users(Resource):
             "offset": page.offset,
             "links": paging + self.links(req, "users.lookup", "api.root"),
         }
+
+    def on_post_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
+        """Register with an activation code that was sent to your e-mail address."""
+        body = req.get_media()
+        check_password_rules(body["password"])
+        user = self.services.dao(RegistrationDao, req).register(
+            body,
+            password_hash=self.services.passwords.hash(body["password"]),
+            address=req.remote_addr or "unknown",
+        )
+        path = f"/v2/users/{user.username}"
+        self.created(
+            resp,
+            path,
+            {
+                "self": "/v2/users",
+                "added": True,
+                "user": user_view(req, self.linker, user),
+                "new_user": path,
+                "links": self.links(req, "auth.token", "api.root"),
+            },
+        )
 
     def _item(self, req: falcon.Request, user: User) -> dict[str, Any]:
         return {
@@ -191,6 +219,18 @@ ENDPOINTS = (
             **{name: {"type": "string", "maxLength": MAX_FILTER_LENGTH} for name in FILTERS},
         },
         returns="user-list",
+    ),
+    Endpoint(
+        "users.create",
+        "POST",
+        "/v2/users",
+        Users,
+        "collection",
+        Auth.NONE,
+        "create",
+        "Register with an activation code",
+        schema="user-create",
+        statuses=(429,),
     ),
     Endpoint(
         "users.item",

@@ -148,3 +148,30 @@ def count_queries(connection: Connection) -> Callable[[], AbstractContextManager
             event.remove(connection, "before_cursor_execute", record)
 
     return counting
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[Any]:
+    """A real SMTP server on 127.0.0.1 (aiosmtpd), shared by the run."""
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as mailbox:
+        yield mailbox
+
+
+@pytest.fixture
+def mailbox(smtp_server: Any) -> Any:
+    """The SMTP server's mailbox, emptied for this test."""
+    smtp_server.clear()
+    return smtp_server
+
+
+@pytest.fixture
+def mail_client(
+    config: Config, session_factory: Callable[[], Session], mailbox: Any
+) -> testing.TestClient:
+    """A client of an app that sends its mail to `mailbox` over SMTP."""
+    from api.mail import Mailer
+
+    mailer = Mailer.from_url(mailbox.url, config.mail_from)
+    return testing.TestClient(create_app(config, session_factory=session_factory, mailer=mailer))

@@ -11,7 +11,7 @@ from api.security import PasswordHasher
 from dao.comments import CommentDao
 from dao.logs import LogDao
 from dao.users import UserDao
-from models import Comment, Flair, Group, GroupMember, Log, Notification, Team, TeamGroup, TeamMember, User
+from models import Code, Comment, Flair, ForgotPassword, Group, GroupMember, Log, Notification, Team, TeamGroup, TeamMember, User
 
 PASSWORD = "correct horse battery"
 _HASHER = PasswordHasher(4)
@@ -92,6 +92,25 @@ class Factory:
             deleted=False,
         )
         return self._add(row, {})
+
+    def code(
+        self, email: str, group: Group, *, created_user: str | None = None, code: str = "INVITE01",
+        expires_in: dt.timedelta = dt.timedelta(days=14), **fields: Any,
+    ) -> Code:
+        """Create an activation code for `email` into `group`, made by `created_user`."""
+        expires = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) + expires_in
+        row = Code(
+            activation_code=code, email=email, group_id=group.id, expiration_date=expires,
+            created_user=created_user, deleted=False,
+        )
+        return self._add(row, fields)
+
+    def reset_code(
+        self, username: str, code: str = "RESET123", *, expires_in: dt.timedelta = dt.timedelta(hours=2)
+    ) -> ForgotPassword:
+        """Create a forgot-password code for `username`."""
+        expires = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) + expires_in
+        return self._add(ForgotPassword(forgot_code=code, username=username, expires=expires, deleted=False), {})
 
     def _add(self, row: Any, fields: dict[str, Any]) -> Any:
         for name, value in fields.items():

@@ -14,8 +14,9 @@ def test_root(client):
 
 
 def test_root_shows_protected_links_only_to_callers_who_may_use_them(client, runners):
-    anonymous = {link["href"] for link in client.simulate_get("/").json["links"]}
-    assert "/v2/users" not in anonymous
+    anonymous = {(link["method"], link["href"]) for link in client.simulate_get("/").json["links"]}
+    assert ("GET", "/v2/users") not in anonymous
+    assert ("POST", "/v2/users") in anonymous  # registering is open
     alice = client.simulate_get("/", headers=runners["alice"]).json["links"]
     assert {"rel": "me", "href": "/v2/users/alice"}.items() <= next(
         link for link in alice if link["rel"] == "me"

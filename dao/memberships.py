@@ -1,0 +1,436 @@
+"""Team and group memberships: the membership flow of legacy-v2 §3.8, in one place.
+
+A user asks to join (pending), a group admin or team admin accepts, and leaving is a soft delete.
+Memberships are unique per (team, user) and (group, user) even when soft-deleted, so joining
+again revives the old row instead of inserting a second one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row, and_, func, select, update
+
+from dao.base import APP_NAME, Dao
+from dao.errors import InvalidInput
+from models import Group, GroupMember, Log, Team, TeamGroup, TeamMember, User
+
+ACCEPTED = "accepted"
+PENDING = "pending"
+MEMBER = "user"
+ADMIN = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A group named by its team and its name, as membership requests name it."""
+
+    team_name: str
+    group_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChange:
+    """The four lists of `PUT /v2/users/memberships/{u}`; each may be empty."""
+
+    teams_joined: Sequence[str] = ()
+    teams_left: Sequence[str] = ()
+    groups_joined: Sequence[GroupRef] = ()
+    groups_left: Sequence[GroupRef] = ()
+
+    @classmethod
+    def from_body(cls, body: dict[str, Any]) -> MembershipChange:
+        """Read a request body validated by schemas/memberships-update.json."""
+
+        def groups(key: str) -> tuple[GroupRef, ...]:
+            return tuple(
+                GroupRef(item["team_name"], item["group_name"]) for item in body.get(key, [])
+            )
+
+        return cls(
+            teams_joined=tuple(body.get("teams_joined", [])),
+            teams_left=tuple(body.get("teams_left", [])),
+            groups_joined=groups("groups_joined"),
+            groups_left=groups("groups_left"),
+        )
+
+
+@dataclass(slots=True)
+class TeamMemberships:
+    """One team membership of a user with their group memberships in that team."""
+
+    team: TeamMember
+    title: str
+    groups: list[tuple[GroupMember, Group]] = field(default_factory=list)
+
+
+def _active(column: Any) -> Any:
+    # Legacy rows may hold NULL in `deleted`; reads treat it as deleted (legacy-v2 §2.1).
+    return column.is_(False)
+
+
+class MembershipDao(Dao):
+    """Read and change one user's team and group memberships."""
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def team_membership(
+        self, team_name: str, username: str, *, include_deleted: bool = False
+    ) -> TeamMember | None:
+        """Return the user's membership row in a team (active ones first), or None."""
+        query = select(TeamMember).where(
+            TeamMember.team_name == team_name, TeamMember.username == username
+        )
+        row = self.session.scalars(query.where(_active(TeamMember.deleted)).limit(1)).first()
+        if row is None and include_deleted:
+            row = self.session.scalars(query.order_by(TeamMember.id).limit(1)).first()
+        return row
+
+    def group_membership(
+        self, group_id: int, username: str, *, include_deleted: bool = False
+    ) -> GroupMember | None:
+        """Return the user's membership row in a group (active ones first), or None."""
+        query = select(GroupMember).where(
+            GroupMember.group_id == group_id, GroupMember.username == username
+        )
+        row = self.session.scalars(query.where(_active(GroupMember.deleted)).limit(1)).first()
+        if row is None and include_deleted:
+            row = self.session.scalars(query.order_by(GroupMember.id).limit(1)).first()
+        return row
+
+    def is_group_admin(self, group_id: int, username: str | None) -> bool:
+        """Tell whether `username` is an accepted admin of the group (legacy-v2 §3.8)."""
+        if username is None:
+            return False
+        membership = self.group_membership(group_id, username)
+        return membership is not None and membership.user == ADMIN and membership.status == ACCEPTED
+
+    def is_team_admin(self, team_name: str, username: str | None) -> bool:
+        """Tell whether `username` is an accepted admin of the team."""
+        if username is None:
+            return False
+        membership = self.team_membership(team_name, username)
+        return membership is not None and membership.user == ADMIN and membership.status == ACCEPTED
+
+    def admin_group_ids(self, username: str | None, group_ids: Iterable[int]) -> set[int]:
+        """Return which of `group_ids` the user administers (one query for a whole page)."""
+        ids = list(group_ids)
+        if username is None or not ids:
+            return set()
+        rows = self.session.scalars(
+            select(GroupMember.group_id).where(
+                GroupMember.group_id.in_(ids),
+                GroupMember.username == username,
+                GroupMember.user == ADMIN,
+                GroupMember.status == ACCEPTED,
+                _active(GroupMember.deleted),
+            )
+        )
+        return {group_id for group_id in rows if group_id is not None}
+
+    def admin_team_names(self, username: str | None, team_names: Iterable[str]) -> set[str]:
+        """Return which of `team_names` the user administers (one query for a whole page)."""
+        names = list(team_names)
+        if username is None or not names:
+            return set()
+        rows = self.session.scalars(
+            select(TeamMember.team_name).where(
+                TeamMember.team_name.in_(names),
+                TeamMember.username == username,
+                TeamMember.user == ADMIN,
+                TeamMember.status == ACCEPTED,
+                _active(TeamMember.deleted),
+            )
+        )
+        return set(rows)
+
+    def groups_of(self, username: str) -> list[Row[GroupMember, Group, str | None]]:
+        """Return the user's active group memberships with their group and team name."""
+        return list(
+            self.session.execute(
+                select(GroupMember, Group, TeamGroup.team_name)
+                .join(Group, Group.id == GroupMember.group_id)
+                .outerjoin(
+                    TeamGroup, and_(TeamGroup.group_id == Group.id, _active(TeamGroup.deleted))
+                )
+                .where(
+                    GroupMember.username == username,
+                    _active(GroupMember.deleted),
+                    _active(Group.deleted),
+                )
+                .order_by(Group.group_name, Group.id)
+            ).all()
+        )
+
+    def teams_of(self, username: str) -> list[Row[TeamMember, Team]]:
+        """Return the user's active team memberships with their team."""
+        return list(
+            self.session.execute(
+                select(TeamMember, Team)
+                .join(Team, Team.name == TeamMember.team_name)
+                .where(
+                    TeamMember.username == username,
+                    _active(TeamMember.deleted),
+                    _active(Team.deleted),
+                )
+                .order_by(Team.name)
+            ).all()
+        )
+
+    def memberships_of(self, username: str) -> list[TeamMemberships]:
+        """Return the user's teams, each with the user's groups in it (two queries)."""
+        teams = {
+            member.team_name: TeamMemberships(member, team.title)
+            for member, team in self.teams_of(username)
+        }
+        for membership, group, team_name in self.groups_of(username):
+            if team_name in teams:
+                teams[team_name].groups.append((membership, group))
+        return list(teams.values())
+
+    def newest_logs(self, group_ids: Sequence[int]) -> dict[int, dt.datetime]:
+        """Return, per group, the newest `time_created` of an accepted member's log."""
+        if not group_ids:
+            return {}
+        rows = self.session.execute(
+            select(GroupMember.group_id, func.max(Log.time_created))
+            .join(Log, Log.username == GroupMember.username)
+            .where(
+                GroupMember.group_id.in_(group_ids),
+                GroupMember.status == ACCEPTED,
+                _active(GroupMember.deleted),
+                _active(Log.deleted),
+            )
+            .group_by(GroupMember.group_id)
+        ).all()
+        return {group_id: newest for group_id, newest in rows if group_id is not None}
+
+    # -- the membership flow ------------------------------------------------------------------
+
+    def join_team(self, team_name: str, username: str, *, status: str, by: str) -> bool:
+        """Add (or revive) a team membership with role `user`; return whether a row changed.
+
+        An active membership is left as it is: joining twice never demotes an admin.
+        """
+        now = self.clock()
+        row = self.team_membership(team_name, username, include_deleted=True)
+        if row is not None and row.deleted is False:
+            if status == ACCEPTED and row.status != ACCEPTED:
+                row.status = ACCEPTED
+                _modified(row, by, now)
+                return True
+            return False
+        if row is None:
+            self.session.add(
+                TeamMember(
+                    team_name=team_name,
+                    username=username,
+                    status=status,
+                    user=MEMBER,
+                    deleted=False,
+                    created_date=now,
+                    created_user=by,
+                    created_app=APP_NAME,
+                )
+            )
+        else:
+            _revive(row, status, by, now)
+        return True
+
+    def join_group(
+        self, group: Group, username: str, *, status: str, by: str, role: str = MEMBER
+    ) -> bool:
+        """Add (or revive) a group membership with `role`; return whether a row changed.
+
+        An active membership keeps its role; a pending one becomes accepted when asked to.
+        """
+        now = self.clock()
+        row = self.group_membership(group.id, username, include_deleted=True)
+        if row is not None and row.deleted is False:
+            if status == ACCEPTED and row.status != ACCEPTED:
+                row.status = ACCEPTED
+                _modified(row, by, now)
+                return True
+            return False
+        if row is None:
+            self.session.add(
+                GroupMember(
+                    group_id=group.id,
+                    group_name=group.group_name,
+                    username=username,
+                    status=status,
+                    user=role,
+                    deleted=False,
+                    created_date=now,
+                    created_user=by,
+                    created_app=APP_NAME,
+                )
+            )
+        else:
+            row.group_name = group.group_name
+            _revive(row, status, by, now, role)
+        return True
+
+    def accept_team_membership(self, team_name: str, username: str, *, by: str) -> None:
+        """Accept the user's active team membership, if they have one (legacy side effect)."""
+        row = self.team_membership(team_name, username)
+        if row is not None and row.status != ACCEPTED:
+            row.status = ACCEPTED
+            _modified(row, by, self.clock())
+
+    def leave_group(self, group_id: int, username: str, *, by: str) -> bool:
+        """Soft-delete the user's membership of one group; return whether there was one."""
+        row = self.group_membership(group_id, username)
+        if row is None:
+            return False
+        _soft_delete(row, by, self.clock())
+        return True
+
+    def leave_team(self, team_name: str, username: str, *, by: str) -> bool:
+        """Soft-delete the team membership and every group membership in that team."""
+        now = self.clock()
+        team_groups = select(TeamGroup.group_id).where(
+            TeamGroup.team_name == team_name, _active(TeamGroup.deleted)
+        )
+        # A bulk UPDATE bypasses the ORM's version counter, so it bumps `version` itself.
+        left_groups = self.session.execute(
+            update(GroupMember)
+            .where(
+                GroupMember.username == username,
+                GroupMember.group_id.in_(team_groups),
+                _active(GroupMember.deleted),
+            )
+            .values(
+                deleted=True,
+                deleted_date=now,
+                deleted_user=by,
+                deleted_app=APP_NAME,
+                modified_date=now,
+                modified_user=by,
+                modified_app=APP_NAME,
+                version=GroupMember.version + 1,
+            )
+            .execution_options(synchronize_session="fetch")
+        )
+        row = self.team_membership(team_name, username)
+        if row is not None:
+            _soft_delete(row, by, now)
+        return row is not None or bool(left_groups.rowcount)  # type: ignore[attr-defined]
+
+    def has_group_in_team(self, team_name: str, username: str) -> bool:
+        """Tell whether the user still has an active group membership in the team."""
+        query = (
+            select(GroupMember.id)
+            .join(TeamGroup, TeamGroup.group_id == GroupMember.group_id)
+            .where(
+                TeamGroup.team_name == team_name,
+                _active(TeamGroup.deleted),
+                GroupMember.username == username,
+                _active(GroupMember.deleted),
+            )
+            .limit(1)
+        )
+        return self.session.scalar(query) is not None
+
+    # -- PUT /v2/users/memberships/{u} --------------------------------------------------------
+
+    def change(self, user: User, change: MembershipChange, *, by: str) -> bool:
+        """Apply joins (pending) and leaves in one transaction; return whether anything changed.
+
+        Every team and group is checked first, and all unknown ones are reported together
+        (400), so a request either applies completely or not at all.
+        """
+        teams, groups = self._resolve(change)
+        changed = False
+        for ref in change.groups_left:
+            changed |= self.leave_group(groups[ref].id, user.username, by=by)
+        for team_name in change.teams_left:
+            changed |= self.leave_team(team_name, user.username, by=by)
+        # Joining a group of a team you are not in asks to join that team too.
+        wanted_teams = list(
+            dict.fromkeys([*change.teams_joined, *(g.team_name for g in change.groups_joined)])
+        )
+        for team_name in wanted_teams:
+            changed |= self.join_team(teams[team_name].name, user.username, status=PENDING, by=by)
+        for ref in change.groups_joined:
+            changed |= self.join_group(groups[ref], user.username, status=PENDING, by=by)
+        self.safe_commit("The memberships changed concurrently; read them and retry.")
+        return changed
+
+    def _resolve(self, change: MembershipChange) -> tuple[dict[str, Team], dict[GroupRef, Group]]:
+        errors: list[dict[str, str]] = []
+        team_names = {
+            *change.teams_joined,
+            *change.teams_left,
+            *(ref.team_name for ref in (*change.groups_joined, *change.groups_left)),
+        }
+        teams = {
+            team.name: team
+            for team in self.session.scalars(
+                select(Team).where(Team.name.in_(team_names), _active(Team.deleted))
+            )
+        }
+        refs = {*change.groups_joined, *change.groups_left}
+        groups: dict[GroupRef, Group] = {}
+        if refs:
+            rows = self.session.execute(
+                select(TeamGroup.team_name, Group)
+                .join(Group, Group.id == TeamGroup.group_id)
+                .where(
+                    TeamGroup.team_name.in_({ref.team_name for ref in refs}),
+                    Group.group_name.in_({ref.group_name for ref in refs}),
+                    _active(TeamGroup.deleted),
+                    _active(Group.deleted),
+                )
+            ).all()
+            groups = {GroupRef(team_name, group.group_name): group for team_name, group in rows}
+        for key in ("teams_joined", "teams_left"):
+            for index, name in enumerate(getattr(change, key)):
+                if name not in teams:
+                    errors.append({"path": f"/{key}/{index}", "message": f"no team '{name}'"})
+        for key in ("groups_joined", "groups_left"):
+            for index, ref in enumerate(getattr(change, key)):
+                if ref not in groups or ref.team_name not in teams:
+                    errors.append(
+                        {
+                            "path": f"/{key}/{index}",
+                            "message": f"no group '{ref.group_name}' in team '{ref.team_name}'",
+                        }
+                    )
+        left_teams = set(change.teams_left)
+        for index, name in enumerate(change.teams_joined):
+            if name in left_teams:
+                errors.append({"path": f"/teams_joined/{index}", "message": "both joined and left"})
+        for index, ref in enumerate(change.groups_joined):
+            if ref in set(change.groups_left) or ref.team_name in left_teams:
+                errors.append(
+                    {"path": f"/groups_joined/{index}", "message": "both joined and left"}
+                )
+        if errors:
+            raise InvalidInput(
+                f"The membership change names unknown or contradictory teams or groups "
+                f"({len(errors)} error(s)).",
+                errors=errors,
+            )
+        return teams, groups
+
+
+def _modified(row: TeamMember | GroupMember, by: str, now: dt.datetime) -> None:
+    row.modified_date, row.modified_user, row.modified_app = now, by, APP_NAME
+
+
+def _soft_delete(row: TeamMember | GroupMember, by: str, now: dt.datetime) -> None:
+    row.deleted = True
+    row.deleted_date, row.deleted_user, row.deleted_app = now, by, APP_NAME
+    _modified(row, by, now)
+
+
+def _revive(
+    row: TeamMember | GroupMember, status: str, by: str, now: dt.datetime, role: str = MEMBER
+) -> None:
+    row.deleted, row.status, row.user = False, status, role
+    row.deleted_date = row.deleted_user = row.deleted_app = None
+    _modified(row, by, now)
