@@ -124,6 +124,13 @@ def test_a_too_long_uri_gets_json(healthy: Stack) -> None:
     assert_problem(reply, 414)
 
 
+def test_a_long_header_line_reaches_the_app(healthy: Stack) -> None:
+    # A long Bearer token or cookie: nginx accepts up to 16 KiB a line, and uWSGI must too.
+    reply = healthy.get("/health", headers={"X-Padding": "c" * 15_000})
+    assert reply.status == 200
+    assert reply.upstream in healthy.upstreams
+
+
 def test_too_large_headers_get_json(healthy: Stack) -> None:
     reply = healthy.get("/health", headers={"X-Padding": "b" * 20_000})
     assert_problem(reply, 431)
