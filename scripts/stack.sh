@@ -153,12 +153,12 @@ ensure_nginx() {
     {
         apt-get update -qq &&
             DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-                nginx-light >/dev/null
+                nginx >/dev/null
     } || status=$?
     if ((temp_policy)); then
         rm -f "$policy"
     fi
-    ((status == 0)) || die "apt-get install nginx-light failed (exit $status)"
+    ((status == 0)) || die "apt-get install nginx failed (exit $status)"
     nginx_bin >/dev/null || die "nginx not found after install"
 }
 
