@@ -8,6 +8,7 @@ every session. Codes are never returned by the API, only e-mailed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -60,8 +61,11 @@ class ForgotPasswordDao(Dao):
         Return the user and the code row to e-mail, or None for an unknown account; both cases
         count against the same throttles, so a client cannot tell them apart.
         """
-        user = UserDao(self.session, self.clock).find(identifier)
+        user = UserDao(self.session, self.clock).find(identifier) if len(identifier) <= 50 else None
+        # Throttle keys are at most 191 characters: a long unknown name is keyed by its digest.
         account = user.username if user else identifier.lower()
+        if len(account) > 50:
+            account = hashlib.sha256(account.encode()).hexdigest()
         self._throttle(f"reset:account:{account}", REQUESTS_PER_ACCOUNT, TOO_MANY_REQUESTS)
         self._throttle(f"reset:address:{address}", REQUESTS_PER_ADDRESS, TOO_MANY_REQUESTS)
         if user is None:

@@ -269,3 +269,10 @@ def test_forgot_password_links_document(client):
         ("/v2/forgot_password/{username}", "POST"),
         ("/v2/forgot_password/validate/{code}", "GET"),
     }
+
+
+@pytest.mark.parametrize("identifier", ["a" * 300, "%00", "😀", "x@" + "y" * 200 + ".com"])
+def test_odd_identifiers_get_the_same_answer(client, runners, identifier):
+    from urllib.parse import quote
+
+    assert request_code(client, quote(identifier, safe="")).status_code == 202

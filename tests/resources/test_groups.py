@@ -666,3 +666,40 @@ def test_the_model_keeps_teamgroups_in_step(client, club, db):
     row = db.scalar(select(TeamGroup).where(TeamGroup.group_id == new_id))
     assert (row.team_name, row.group_name, row.created_user) == ("riverdale", "juniors", "coach")
     assert db.get(Group, new_id).created_user == "coach"
+
+
+ODD = ("%00", "a" * 300, "' OR 1=1 --", "😀", "-1", "1.5", "NaN")
+
+
+@pytest.mark.parametrize("value", ODD)
+def test_odd_path_values_never_500(client, club, value):
+    from urllib.parse import quote
+
+    v = quote(value, safe="")
+    paths = [
+        f"/v2/groups/{v}",
+        f"/v2/groups/{v}/{v}",
+        f"/v2/groups/team/{v}",
+        f"/v2/groups/members/{v}",
+        f"/v2/groups/members/{v}/{v}",
+        f"/v2/groups/snapshot/{v}/{v}",
+        f"/v2/teams/{v}",
+        f"/v2/teams/members/{v}",
+        f"/v2/teams/groups/{v}",
+        f"/v2/teams/search/{v}/5",
+        f"/v2/users/groups/{v}",
+        f"/v2/users/teams/{v}",
+        f"/v2/users/memberships/{v}",
+        f"/v2/users/snapshot/{v}",
+        f"/v2/activation_code/{v}",
+        f"/v2/activation_code/exists/{v}",
+        f"/v2/forgot_password/validate/{v}",
+    ]
+    for path in paths:
+        result = client.simulate_get(path, headers=club["root"])
+        assert result.status_code in (200, 400, 404), (path, result.status_code)
+    for path in (f"/v2/groups/{v}", f"/v2/groups/members/{v}/{v}"):
+        result = client.simulate_put(
+            path, json={"status": "accepted", "user": "user"}, headers=club["root"]
+        )
+        assert result.status_code in (400, 404), (path, result.status_code)
