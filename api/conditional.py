@@ -12,8 +12,13 @@ def etag_for(version: int, variant: str = "") -> str:
     return f"{version}-{variant}" if variant else str(version)
 
 
+def _opaque(tag: str) -> str:
+    # nginx's gzip weakens ETags (W/"..."); If-None-Match compares weakly (RFC 9110 §13.1.2).
+    return tag.strip().removeprefix("W/").strip('"')
+
+
 def _version_of(tag: str) -> str:
-    return tag.strip().removeprefix("W/").strip('"').split("-", 1)[0]
+    return _opaque(tag).split("-", 1)[0]
 
 
 def send_etag(req: falcon.Request, resp: falcon.Response, version: int, variant: str = "") -> None:
@@ -23,7 +28,7 @@ def send_etag(req: falcon.Request, resp: falcon.Response, version: int, variant:
     if_none_match = req.get_header("If-None-Match")
     if if_none_match and (
         if_none_match.strip() == "*"
-        or any(candidate.strip().strip('"') == tag for candidate in if_none_match.split(","))
+        or any(_opaque(candidate) == tag for candidate in if_none_match.split(","))
     ):
         # HTTPStatus ends the request without a body and bypasses the error serializer.
         raise falcon.HTTPStatus(falcon.HTTP_304, headers={"ETag": resp.etag or f'"{tag}"'})
