@@ -48,7 +48,8 @@ def parse_int(value: str | None, name: str, *, default: int, minimum: int, maxim
     """Parse a non-negative integer parameter, or raise InvalidInput naming it."""
     if value is None or value == "":
         return default
-    if not value.isdigit() or len(value) > 9:
+    # isascii: str.isdigit() also accepts digits int() refuses, such as "²".
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         raise InvalidInput(
             f"'{name}' must be a whole number.", errors=[{"path": name, "message": "not a number"}]
         )

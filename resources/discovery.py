@@ -19,7 +19,7 @@ class Discovery(Resource):
         user = req.context.user
         if user is not None:
             links += self.links(req, "users.item", rel="me", username=user.username)
-        links += self.links(req, "users.list", "types.list", "api.health")
+        links += self.links(req, "users.list", "logs.list", "types.list", "api.health")
         # Onboarding: register with a code, reset a password, find teams and groups.
         links += self.links(
             req,

@@ -29,6 +29,7 @@ USER_LINKS = (
     "users.patch",
     "users.delete",
     "users.soft_delete",
+    "auth.revoke_user",
     "users.update_last_login",
     "users.statistics",
     "users.flair",

@@ -21,6 +21,7 @@ for phase in "${phases[@]}"; do
       "$BIN/mypy"
       ;;
     sqlite)
+      scripts/browser.sh  # Debian's Chromium for the explorer's browser tests
       env -u DATABASE_URL "$BIN/pytest" -q -m "not e2e" -p no:cacheprovider
       ;;
     mariadb)

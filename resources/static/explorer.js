@@ -229,14 +229,22 @@
     openAction(link, siblings, owner, fields);
   }
 
-  function itemFor(href) {
-    // The representation an action targets: the object in the current body whose self is href.
+  function itemFor(href, owner) {
+    // The representation an action targets: the object carrying the link when its self is the
+    // target, else the fullest object in the current body whose self is the target (a body
+    // often wraps its item: {self, user: {self, ...}}).
+    if (owner && owner.self === href) return owner;
     let found = null;
     const search = (value, depth) => {
-      if (found || depth > 8 || value === null || typeof value !== "object") return;
-      if (Array.isArray(value)) value.forEach((item) => search(item, depth + 1));
-      else if (value.self === href) found = value;
-      else Object.values(value).forEach((member) => search(member, depth + 1));
+      if (depth > 8 || value === null || typeof value !== "object") return;
+      if (Array.isArray(value)) {
+        value.forEach((item) => search(item, depth + 1));
+        return;
+      }
+      if (value.self === href && (!found || Object.keys(value).length > Object.keys(found).length)) {
+        found = value;
+      }
+      Object.values(value).forEach((member) => search(member, depth + 1));
     };
     if (state.current) search(state.current.json, 0);
     return found;
@@ -283,7 +291,7 @@
       schemaUrl = put && put.schema;
       $("action-help").textContent = "Sent as a JSON merge patch: only the members you change.";
     }
-    action.original = fields.length ? null : itemFor(link.href);
+    action.original = fields.length ? null : itemFor(link.href, owner);
     if (schemaUrl) {
       const result = await call("GET", schemaUrl);
       if (result.status === 200 && result.json) {

@@ -1,0 +1,191 @@
+"""The /docs explorer in a real headless Chromium: log in, follow links, edit through a form.
+
+Chromium is Debian's (scripts/browser.sh installs it; CI runs that script before the suite) and
+Playwright drives it through `executable_path`: no browser is ever downloaded. The app is served
+over real HTTP (wsgiref, see conftest.py). The tests skip only when Chromium cannot be installed.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.clients.conftest import LiveServer
+from tests.factories import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_MS = 15_000
+
+
+def _chromium() -> Path:
+    """Return Debian's Chromium, installing it with the project's script when it is missing."""
+    if not CHROMIUM.exists():
+        try:
+            subprocess.run(
+                [str(ROOT / "scripts" / "browser.sh")], check=True, capture_output=True, timeout=900
+            )
+        except (OSError, subprocess.SubprocessError) as ex:
+            pytest.skip(
+                f"Chromium is not installed and scripts/browser.sh could not install it: {ex}"
+            )
+    if not CHROMIUM.exists():
+        pytest.skip("scripts/browser.sh ran but /usr/bin/chromium is still missing")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """A headless Debian Chromium driven by Playwright."""
+    executable = _chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(executable), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page that records script errors; the test fails if there were any."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    yield page
+    context.close()
+    # A refused request (401, 404) is logged by the browser as a console error: that is the
+    # API answering, not the page failing, so only script errors count.
+    script_errors = [error for error in errors if "Failed to load resource" not in error]
+    assert not script_errors, script_errors
+
+
+def _status(page: Page, code: int) -> None:
+    expect(page.locator("#status")).to_have_attribute("data-status", str(code))
+
+
+def _log_in(page: Page, live: LiveServer, username: str) -> None:
+    page.goto(f"{live.url}/docs")
+    _status(page, 200)
+    expect(page.locator("#status")).to_contain_text("GET / ")
+    # The login action comes from the root's links; its form from /v2/schemas/auth-token.json.
+    page.locator('#links button[data-rel="login"]').click()
+    form = page.locator("#action-form")
+    form.locator('[name="username"]').fill(username)
+    form.locator('[name="password"]').fill(PASSWORD)
+    page.locator("#action-send").click()
+    _status(page, 200)
+    expect(page.locator("#whoami")).to_have_text(f"token: {username}")
+
+
+def test_log_in_follow_links_to_your_profile_edit_it_and_see_the_change(page, live_server):
+    live_server.make.user("alice", first="Alice", last="Ames", description="Miler")
+    _log_in(page, live_server, "alice")
+    page.locator('#links button[data-rel="root"]').click()
+    _status(page, 200)
+    page.locator('#links button[data-rel="me"]').click()
+    expect(page.locator("#status")).to_contain_text("GET /v2/users/alice")
+    _status(page, 200)
+    # The edit action is a link of the embedded user; its form is filled from the user.
+    page.locator('#body button[data-rel="edit"][data-href="/v2/users/alice"]').click()
+    description = page.locator('#action-form [name="description"]')
+    expect(description).to_have_value("Miler")
+    expect(page.locator('#action-form [name="first"]')).to_have_value("Alice")
+    description.fill("Sub-5 miler")
+    expect(page.locator("#action-body")).to_have_value(re.compile(r'"description": "Sub-5 miler"'))
+    page.locator("#action-send").click()
+    expect(page.locator("#status")).to_contain_text("PUT /v2/users/alice")
+    _status(page, 200)
+    expect(page.locator("#body")).to_contain_text("Sub-5 miler")
+    # Read it again through the user's self link: the change is stored.
+    page.locator('#body button[data-rel="self"][data-href="/v2/users/alice"]').click()
+    expect(page.locator("#status")).to_contain_text("GET /v2/users/alice")
+    _status(page, 200)
+    expect(page.locator("#body")).to_contain_text("Sub-5 miler")
+    expect(page.locator("#body")).not_to_contain_text('Miler"')
+
+
+def test_follow_links_to_a_log_edit_it_and_see_the_change(page, live_server):
+    live_server.make.user("lena", first="Lena", last="Lopez")
+    log = live_server.make.log(
+        "lena", name="Hill repeats", distance=5, metric="miles", time="0:40:00"
+    )
+    _log_in(page, live_server, "lena")
+    page.locator('#links button[data-rel="root"]').click()
+    page.locator('#links button[data-method="GET"][data-href^="/v2/logs"]').first.click()
+    expect(page.locator("#status")).to_contain_text("GET /v2/logs")
+    _status(page, 200)
+    href = f"/v2/logs/{log.log_id}"
+    page.locator(f'#body button[data-rel="edit"][data-href="{href}"]').click()
+    name = page.locator('#action-form [name="name"]')
+    expect(name).to_have_value("Hill repeats")
+    name.fill("Hill repeats x8")
+    page.locator("#action-send").click()
+    expect(page.locator("#status")).to_contain_text(f"PUT {href}")
+    _status(page, 200)
+    page.locator(f'#body button[data-rel="self"][data-href="{href}"]').first.click()
+    expect(page.locator("#status")).to_contain_text(f"GET {href}")
+    _status(page, 200)
+    expect(page.locator("#body")).to_contain_text("Hill repeats x8")
+
+
+def test_templated_links_ask_for_values_and_a_pasted_token_works(page, live_server):
+    live_server.make.user("tom", first="Tom", last="Tran")
+    page.goto(f"{live_server.url}/docs")
+    _status(page, 200)
+    token = page.evaluate(
+        """async ([password]) => {
+            const response = await fetch("/v2/auth/token", {method: "POST",
+              headers: {"Content-Type": "application/json"},
+              body: JSON.stringify({username: "tom", password})});
+            return (await response.json()).access_token;
+        }""",
+        [PASSWORD],
+    )
+    page.locator("#token").fill(token)
+    page.locator("#token-form button[type=submit]").click()
+    expect(page.locator("#whoami")).to_have_text("token: pasted")
+    page.locator('#links button[data-method="GET"][data-href="/v2/users"]').click()
+    _status(page, 200)
+    # users.lookup is templated: the explorer asks for {username}, offering values it has seen.
+    page.locator('#links button[data-rel="lookup"]').click()
+    field = page.locator('#action-form [data-field="username"]')
+    field.fill("tom")
+    page.locator("#action-send").click()
+    expect(page.locator("#status")).to_contain_text("GET /v2/users/lookup/tom")
+    _status(page, 200)
+    page.locator("#forget").click()
+    expect(page.locator("#whoami")).to_have_text("anonymous")
+
+
+def test_user_text_is_shown_as_text_never_run_as_html(page, live_server):
+    live_server.make.user(
+        "mallory", first="Mal", last="Lory", description='<img src=x onerror="window.pwned=1">'
+    )
+    _log_in(page, live_server, "mallory")
+    page.locator('#links button[data-rel="root"]').click()
+    page.locator('#links button[data-rel="me"]').click()
+    _status(page, 200)
+    expect(page.locator("#body")).to_contain_text("<img src=x onerror=")
+    assert page.locator("#body img").count() == 0
+    assert page.evaluate("window.pwned") is None
