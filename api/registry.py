@@ -183,8 +183,6 @@ class Registry:
             raise RegistryError(f"{endpoint.key} declared twice")
         if endpoint.owner_param and endpoint.owner_param not in endpoint.fields:
             raise RegistryError(f"{endpoint.name}: owner_param is not a path field")
-        if endpoint.auth is Auth.OWNER and endpoint.method == "GET" and not endpoint.owner_param:
-            raise RegistryError(f"{endpoint.name}: an owner-only read needs owner_param")
         if set(endpoint.params) - set(endpoint.fields):
             raise RegistryError(f"{endpoint.name}: params names a field the path does not have")
 

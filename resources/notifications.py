@@ -16,13 +16,11 @@ from api.links import Linker, with_query
 from api.paging import PAGING_QUERY, page_from, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
-from dao.errors import Forbidden
 from dao.notifications import NotificationDao
 from dao.users import UserDao
 from models import Notification
 from resources.base import Resource
 from resources.comments import path_id
-from resources.users import is_private_view
 
 COLLECTION = Collection(
     "notifications", key="notification", prefix="/v2/notifications", title="notifications"
@@ -53,12 +51,12 @@ def notification_view(
     }
     if not lite:
         view["deleted"] = bool(row.deleted)
-    links = []
-    if is_private_view(req, row.username):
-        # The item GET is open to any user by its rule, but answers only the addressee.
-        links = linker.links(req, "notifications.item", notification_id=row.notification_id)
-    view["links"] = links + linker.links(
-        req, *NOTIFICATION_LINKS, owner=row.username, notification_id=row.notification_id
+    view["links"] = linker.links(
+        req,
+        "notifications.item",
+        *NOTIFICATION_LINKS,
+        owner=row.username,
+        notification_id=row.notification_id,
     )
     return view
 
@@ -111,8 +109,7 @@ class Notifications(Resource):
     def on_get(self, req: falcon.Request, resp: falcon.Response, notification_id: str) -> None:
         """Read one of your notifications."""
         row = self._load(req, notification_id)
-        if not is_private_view(req, row.username):
-            raise Forbidden("You may only read your own notifications.")
+        authorize(req, owner=row.username)
         send_etag(req, resp, row.version)
         resp.append_header("Accept-Patch", ACCEPT_PATCH)
         resp.media = self._item(req, row)
@@ -184,15 +181,13 @@ ENDPOINTS = (
         schema="notification-create",
         statuses=(404,),
     ),
-    # Its rule is checked against the row (only the addressee or a site admin gets an answer);
-    # the registry reserves OWNER reads for rules that the URL alone can decide.
     Endpoint(
         "notifications.item",
         "GET",
         "/v2/notifications/{notification_id}",
         Notifications,
         None,
-        Auth.USER,
+        Auth.OWNER,
         "self",
         "Read one of your notifications",
         statuses=(403,),
