@@ -78,7 +78,8 @@ HEADERS: dict[str, dict[str, Any]] = {
     },
 }
 JSON_PATCH_SCHEMA: dict[str, Any] = {
-    "title": "JSON Patch (RFC 6902)",
+    "title": "JsonPatch",
+    "description": "A JSON Patch (RFC 6902): operations applied in order.",
     "type": "array",
     "items": {
         "type": "object",
@@ -101,6 +102,49 @@ JSON_PATCH_SCHEMA: dict[str, Any] = {
         ],
     },
 }
+
+
+#: Keywords whose value is a schema, a list of schemas, or a map from names to schemas.
+_ONE_SCHEMA = (
+    "items",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedItems",
+    "additionalProperties",
+)
+_SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+
+
+def spell_out_booleans(schema: Any) -> Any:
+    """Write boolean subschemas as objects: `true` as `{}`, `false` as `{"not": {}}`.
+
+    They mean the same in JSON Schema 2020-12, but client generators that read only object
+    schemas (openapi-python-client, for one) refuse the booleans. `additionalProperties` keeps
+    its boolean, which every tool reads.
+    """
+    if isinstance(schema, bool):
+        return {} if schema else {"not": {}}
+    if not isinstance(schema, dict):
+        return schema
+    result = dict(schema)
+    for keyword in _ONE_SCHEMA:
+        if keyword in result:
+            keep = keyword == "additionalProperties" and isinstance(result[keyword], bool)
+            result[keyword] = result[keyword] if keep else spell_out_booleans(result[keyword])
+    for keyword in _SCHEMA_LISTS:
+        if isinstance(result.get(keyword), list):
+            result[keyword] = [spell_out_booleans(item) for item in result[keyword]]
+    for keyword in _SCHEMA_MAPS:
+        if isinstance(result.get(keyword), dict):
+            result[keyword] = {
+                name: spell_out_booleans(item) for name, item in result[keyword].items()
+            }
+    return result
 
 
 class OpenApiError(RuntimeError):
@@ -132,6 +176,31 @@ class _Components:
                     raise OpenApiError(f"two schema files are both component {name!r}")
                 document = json.loads(path.read_bytes())
                 self.schemas[name] = self._embed(document, name, kind)
+        self._hoist_definitions()
+
+    def _hoist_definitions(self) -> None:
+        """Make each file's `$defs` components of their own (`Name` + `Def`).
+
+        References into a component's `$defs` are valid, but generators that resolve only
+        `#/components/schemas/<name>` (openapi-python-client) drop the operations that use them.
+        """
+        moved: dict[str, str] = {}
+        for name, schema in list(self.schemas.items()):
+            definitions = schema.pop("$defs", None) if isinstance(schema, dict) else None
+            for definition, subschema in (definitions or {}).items():
+                target = f"{name}{component_name(definition)}"
+                if target in self.schemas:
+                    raise OpenApiError(f"$defs/{definition} of {name} collides with {target}")
+                if isinstance(subschema, dict):
+                    _retitle(subschema, target)
+                self.schemas[target] = subschema
+                moved[f"#/components/schemas/{name}/$defs/{definition}"] = (
+                    f"#/components/schemas/{target}"
+                )
+        if moved:
+            self.schemas = {
+                name: _move_refs(schema, moved) for name, schema in self.schemas.items()
+            }
 
     def request(self, stem: str) -> dict[str, str]:
         """Return a reference to the request-body schema `stem` (schemas/<stem>.json)."""
@@ -150,10 +219,15 @@ class _Components:
         return self.schemas[component_name(stem)]
 
     def _embed(self, document: Any, name: str, kind: str) -> Any:
-        """Make a schema file a component: drop its `$id`, point its `$ref`s into the document."""
+        """Make a schema file a component: drop its `$id`, point its `$ref`s into the document.
+
+        Its title becomes the component name (generators name their classes after titles) and
+        the file's own title leads its description.
+        """
         if isinstance(document, dict):
             document = {k: v for k, v in document.items() if k not in ("$id", "$schema")}
-        return self._rewrite(document, name, kind)
+            _retitle(document, name)
+        return _fold_into_all_of(spell_out_booleans(self._rewrite(document, name, kind)))
 
     def _rewrite(self, node: Any, name: str, kind: str) -> Any:
         if isinstance(node, list):
@@ -176,6 +250,51 @@ class _Components:
         if stem not in files:
             raise OpenApiError(f"schema {name} refers to {ref!r}, which is not in schemas/")
         return f"#/components/schemas/{component_name(stem)}{fragment}"
+
+
+#: Object keywords that apply to the instance as a whole (so may move into an allOf member).
+_OBJECT_KEYWORDS = ("properties", "required", "additionalProperties", "patternProperties")
+
+
+def _fold_into_all_of(schema: Any) -> Any:
+    """Move a schema's own object keywords into its `allOf`, beside the members it extends.
+
+    `{"allOf": [A], "properties": P}` and `{"allOf": [A, {"properties": P}]}` validate the same,
+    but generators (openapi-python-client) read only the second and take the first for plain A.
+    """
+    if not isinstance(schema, dict) or not isinstance(schema.get("allOf"), list):
+        return schema
+    own = {key: schema[key] for key in _OBJECT_KEYWORDS if key in schema}
+    if not own:
+        return schema
+    result = {key: value for key, value in schema.items() if key not in own}
+    result["allOf"] = [*schema["allOf"], {"type": "object", **own}]
+    result.setdefault("type", "object")
+    return result
+
+
+def _retitle(schema: dict[str, Any], name: str) -> None:
+    """Title `schema` with its component name, keeping a longer title in its description."""
+    title = schema.get("title")
+    if title and title != name:
+        description = schema.get("description")
+        schema["description"] = f"{title}. {description}" if description else title
+    schema["title"] = name
+
+
+def _move_refs(node: Any, moved: dict[str, str]) -> Any:
+    """Rewrite every `$ref` that starts with a key of `moved` to start with its value."""
+    if isinstance(node, list):
+        return [_move_refs(item, moved) for item in node]
+    if not isinstance(node, dict):
+        return node
+    result = {key: _move_refs(value, moved) for key, value in node.items()}
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        for old, new in moved.items():
+            if ref == old or ref.startswith(f"{old}/"):
+                result["$ref"] = new + ref[len(old) :]
+    return result
 
 
 def _param_schema(name: str, declared: ParamType | None) -> dict[str, Any]:
@@ -208,9 +327,13 @@ def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     return parameters
 
 
-def _merge_patch_schema(target: Any) -> dict[str, Any]:
+def _merge_patch_schema(target: Any, title: str) -> dict[str, Any]:
     """Describe a merge patch of a document that must match `target` once patched."""
-    schema: dict[str, Any] = {"title": "JSON Merge Patch (RFC 7396)", "type": "object"}
+    schema: dict[str, Any] = {
+        "title": title,
+        "type": "object",
+        "description": "A JSON Merge Patch (RFC 7396): the members to change; null removes one.",
+    }
     if not isinstance(target, dict) or not isinstance(target.get("properties"), dict):
         return schema
     required = set(target.get("required", ()))
@@ -263,10 +386,13 @@ class _Builder:
         if endpoint.method == "PATCH":
             sibling = self.by_route.get((endpoint.template, "PUT"))
             target = endpoint.schema or (sibling.schema if sibling else None)
-            merge = _merge_patch_schema(self.components.target(target) if target else None)
+            merge = _merge_patch_schema(
+                self.components.target(target) if target else None,
+                f"{component_name(target or endpoint.name)}MergePatch",
+            )
             if target:
-                merge["description"] = (
-                    f"Applied to the current document, the result must match "
+                merge["description"] += (
+                    f" Applied to the current document, the result must match "
                     f"/v2/schemas/{target}.json."
                 )
             return {
@@ -393,7 +519,7 @@ class _Builder:
                 endpoint
             )
         schemas = dict(self.components.schemas)
-        schemas["JsonPatch"] = JSON_PATCH_SCHEMA
+        schemas["JsonPatch"] = spell_out_booleans(JSON_PATCH_SCHEMA)
         return {
             "openapi": OPENAPI_VERSION,
             "info": {

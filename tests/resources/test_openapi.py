@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 
 from api.app import routed_endpoints
 from api.config import DEFAULT_DISABLED_ROUTES
-from api.openapi import OpenApiError, build_openapi, component_name
+from api.openapi import OpenApiError, build_openapi, component_name, spell_out_booleans
 from api.registry import Auth, Collection, Endpoint, build_registry
 from api.routes import RESOURCE_MODULES
 from api.validation import SCHEMA_DIR
@@ -157,14 +157,39 @@ def test_login_answers_200_and_documents_throttling(document):
 def test_request_schemas_are_the_served_files_without_their_id(document):
     schemas = document["components"]["schemas"]
     for path in SCHEMA_DIR.glob("*.json"):
-        original = json.loads(path.read_bytes())
-        name = component_name(path.stem)
+        original = spell_out_booleans(json.loads(path.read_bytes()))
         original.pop("$id"), original.pop("$schema", None)
-        # Only the file's own `#...` references move: they now point inside the document.
-        embedded = json.loads(
-            json.dumps(schemas[name]).replace(f'"#/components/schemas/{name}', '"#')
-        )
-        assert embedded == original, path.name
+        name = component_name(path.stem)
+        # Its `$defs` became components of their own (Name + Def); references follow them.
+        hoisted = {
+            f'"#/components/schemas/{name}{component_name(definition)}': f'"#/$defs/{definition}'
+            for definition in original.get("$defs", {})
+        }
+
+        def back(schema, hoisted=hoisted):
+            text = json.dumps(schema)
+            for new, old in hoisted.items():
+                text = text.replace(new, old)
+            return untitled(json.loads(text))
+
+        # Titled after the component (generated classes are named after titles), its own title
+        # kept at the head of the description.
+        assert schemas[name]["title"] == name
+        if original.get("title"):
+            assert schemas[name]["description"].startswith(original["title"])
+        embedded = back(schemas[name])
+        if hoisted:
+            embedded["$defs"] = {
+                definition: back(schemas[f"{name}{component_name(definition)}"])
+                for definition in original["$defs"]
+            }
+            original["$defs"] = {k: untitled(v) for k, v in original["$defs"].items()}
+        assert embedded == untitled(original), path.name
+
+
+def untitled(schema):
+    """Return `schema` without its top-level title and description."""
+    return {k: v for k, v in schema.items() if k not in ("title", "description")}
 
 
 # -- generated, not written: a new module appears by itself ------------------------------------
@@ -327,7 +352,12 @@ def test_schema_references_between_files_point_into_the_document(tmp_path):
     document = build_openapi(registry, tmp_path)
     thing = document["components"]["schemas"]["Thing"]
     assert "$id" not in thing
-    assert thing["properties"]["part"] == {"$ref": "#/components/schemas/Thing/$defs/part"}
+    assert thing["properties"]["part"] == {"$ref": "#/components/schemas/ThingPart"}
+    assert "$defs" not in thing
+    assert document["components"]["schemas"]["ThingPart"] == {
+        "type": "string",
+        "title": "ThingPart",
+    }
     assert thing["properties"]["other"] == {"$ref": "#/components/schemas/Other"}
     validate(document)
 
@@ -520,3 +550,18 @@ def test_the_explorer_never_inserts_api_text_as_html():
     script = (SCHEMA_DIR.parent / "resources" / "static" / "explorer.js").read_text()
     assert "innerHTML" not in script and "insertAdjacentHTML" not in script
     assert "document.write" not in script and "eval(" not in script
+
+
+def test_boolean_subschemas_are_spelled_out_for_client_generators():
+    schema = {
+        "type": "object",
+        "properties": {"echo": True, "secret": False, "list": {"items": True}},
+        "additionalProperties": False,
+        "anyOf": [True, {"$defs": {"x": False}}],
+    }
+    assert spell_out_booleans(schema) == {
+        "type": "object",
+        "properties": {"echo": {}, "secret": {"not": {}}, "list": {"items": {}}},
+        "additionalProperties": False,
+        "anyOf": [{}, {"$defs": {"x": {"not": {}}}}],
+    }
