@@ -9,9 +9,16 @@ import falcon
 
 from api.links import Link, with_query
 from dao.errors import InvalidInput
+from dao.search import FIELDS as TEXT_FILTERS
+from dao.search import TextFilter
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_FILTER_LENGTH = 50
+#: The OpenAPI description of the text filters' query parameters.
+TEXT_FILTER_QUERY = {
+    name: {"type": "string", "maxLength": MAX_FILTER_LENGTH} for name in TEXT_FILTERS
+}
 MAX_OFFSET = 10**9
 #: The query parameters of every paged list, for an Endpoint's `query` (and so the OpenAPI).
 PAGING_QUERY: dict[str, Any] = {
@@ -72,3 +79,15 @@ def page_from(req: falcon.Request) -> Page:
 def set_link_header(resp: falcon.Response, links: list[Link]) -> None:
     """Send the paging links as an RFC 8288 `Link` header too."""
     resp.set_header("Link", ", ".join(f'<{link["href"]}>; rel="{link["rel"]}"' for link in links))
+
+
+def text_filter_from(req: falcon.Request) -> TextFilter:
+    """Read the `contains`/`starts_with`/`ends_with` filters (at most 50 characters each)."""
+    values = {name: req.get_param(name) for name in TEXT_FILTERS}
+    for name, value in values.items():
+        if value is not None and len(value) > MAX_FILTER_LENGTH:
+            raise InvalidInput(
+                f"'{name}' is limited to {MAX_FILTER_LENGTH} characters.",
+                errors=[{"path": name, "message": "too long"}],
+            )
+    return TextFilter(**values)

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, Select, func, select
 
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, InvalidInput, NotFound
 from dao.memberships import ACCEPTED, MembershipDao
+from dao.search import TextFilter
 from models import Group, Team, TeamGroup, TeamMember, User
-
-
-@dataclass(frozen=True, slots=True)
-class TextFilter:
-    """Text filters matched case-insensitively on a team's name and title."""
-
-    contains: str | None = None
-    starts_with: str | None = None
-    ends_with: str | None = None
-
-
-def like_escape(value: str) -> str:
-    """Escape LIKE wildcards so user text matches literally (escape character: backslash)."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _active(column: Any) -> Any:
@@ -54,30 +40,19 @@ class TeamDao(Dao):
         return team
 
     def page(self, filters: TextFilter, *, limit: int, offset: int) -> tuple[list[Team], int]:
-        """Return one page of active teams ordered by name, and the total count."""
-        query = self._teams()
-        for value, shape in (
-            (filters.contains, "%{}%"),
-            (filters.starts_with, "{}%"),
-            (filters.ends_with, "%{}"),
-        ):
-            if value:
-                query = query.where(self._matches(shape.format(like_escape(value.lower()))))
+        """Return one page of active teams ordered by name, and the total count.
+
+        The filters match the team's name or title.
+        """
+        query = self._teams().where(*filters.conditions(Team.name, Team.title))
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         teams = self.session.scalars(query.order_by(Team.name).limit(limit).offset(offset)).all()
         return list(teams), total
 
-    @staticmethod
-    def _matches(pattern: str) -> Any:
-        return or_(
-            func.lower(Team.name).like(pattern, escape="\\"),
-            func.lower(Team.title).like(pattern, escape="\\"),
-        )
-
     def search(self, text: str, limit: int) -> list[Team]:
         """Return up to `limit` active teams whose name or title contains `text` (any case)."""
-        pattern = f"%{like_escape(text.lower())}%"
-        query = self._teams().where(self._matches(pattern)).order_by(Team.name).limit(limit)
+        matches = TextFilter(contains=text).conditions(Team.name, Team.title)
+        query = self._teams().where(*matches).order_by(Team.name).limit(limit)
         return list(self.session.scalars(query).all())
 
     def members(

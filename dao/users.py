@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, delete, func, or_, select, update
 
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, NotFound
+from dao.search import TextFilter
 from models import (
     AuthSession,
     Comment,
@@ -35,19 +35,6 @@ EDITABLE_FIELDS = (
     "week_start",
     "subscribed",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class UserFilter:
-    """Text filters of the user list, matched on username, first and last name."""
-
-    contains: str | None = None
-    starts_with: str | None = None
-    ends_with: str | None = None
-
-
-def _like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class UserDao(Dao):
@@ -79,24 +66,12 @@ class UserDao(Dao):
             raise NotFound(f"There is no user '{username}'.")
         return user
 
-    def page(self, filters: UserFilter, *, limit: int, offset: int) -> tuple[list[User], int]:
-        """Return one page of active users ordered by username, and the total count."""
-        query = self._active()
-        patterns = [
-            (filters.contains, "%{}%"),
-            (filters.starts_with, "{}%"),
-            (filters.ends_with, "%{}"),
-        ]
-        for value, shape in patterns:
-            if value:
-                pattern = shape.format(_like(value))
-                query = query.where(
-                    or_(
-                        User.username.like(pattern, escape="\\"),
-                        User.first.like(pattern, escape="\\"),
-                        User.last.like(pattern, escape="\\"),
-                    )
-                )
+    def page(self, filters: TextFilter, *, limit: int, offset: int) -> tuple[list[User], int]:
+        """Return one page of active users ordered by username, and the total count.
+
+        The filters match the username, the first name or the last name.
+        """
+        query = self._active().where(*filters.conditions(User.username, User.first, User.last))
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = self.session.scalars(query.order_by(User.username).limit(limit).offset(offset)).all()
         return list(rows), total

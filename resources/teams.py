@@ -9,17 +9,23 @@ import falcon
 from api.access import authorize
 from api.conditional import send_etag
 from api.links import Linker, caller, with_query
-from api.paging import PAGING_QUERY, page_from, parse_int, set_link_header
+from api.paging import (
+    MAX_FILTER_LENGTH,
+    PAGING_QUERY,
+    TEXT_FILTER_QUERY,
+    page_from,
+    parse_int,
+    set_link_header,
+    text_filter_from,
+)
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.memberships import PENDING, MembershipDao
-from dao.teams import TeamDao, TextFilter
+from dao.teams import TeamDao
 from models import Group, Team, TeamMember, User
 from resources.base import Resource
 
 COLLECTION = Collection("teams", key="team", prefix="/v2/teams", title="teams")
-FILTERS = ("contains", "starts_with", "ends_with")
-MAX_FILTER_LENGTH = 50
 MAX_SEARCH_LIMIT = 200
 
 #: Links on a team, in the order shown; actions only for those who may use them.
@@ -78,17 +84,6 @@ def team_group_view(req: falcon.Request, linker: Linker, group: Group) -> dict[s
     }
 
 
-def _filters(req: falcon.Request) -> dict[str, str | None]:
-    filters = {name: req.get_param(name) for name in FILTERS}
-    for name, value in filters.items():
-        if value is not None and len(value) > MAX_FILTER_LENGTH:
-            raise InvalidInput(
-                f"'{name}' is limited to {MAX_FILTER_LENGTH} characters.",
-                errors=[{"path": name, "message": "too long"}],
-            )
-    return filters
-
-
 class Teams(Resource):
     """The teams collection, its items, members and groups."""
 
@@ -107,9 +102,10 @@ class Teams(Resource):
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List active teams, paged, optionally filtered by text on name or title."""
         page = page_from(req)
-        filters = _filters(req)
+        text = text_filter_from(req)
+        filters = text.as_query()
         teams, total = self.services.dao(TeamDao, req).page(
-            TextFilter(**filters), limit=page.limit, offset=page.offset
+            text, limit=page.limit, offset=page.offset
         )
         paging = page.links("/v2/teams", total, **filters)
         set_link_header(resp, paging)
@@ -246,7 +242,7 @@ ENDPOINTS = (
         "List teams (limit, offset, contains, starts_with, ends_with)",
         query={
             **PAGING_QUERY,
-            **{name: {"type": "string", "maxLength": MAX_FILTER_LENGTH} for name in FILTERS},
+            **TEXT_FILTER_QUERY,
         },
     ),
     Endpoint(

@@ -8,19 +8,16 @@ import falcon
 
 from api.conditional import check_if_match, etag_for, send_etag
 from api.links import Linker, caller, with_query
-from api.paging import PAGING_QUERY, page_from, set_link_header
+from api.paging import PAGING_QUERY, TEXT_FILTER_QUERY, page_from, set_link_header, text_filter_from
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
 from api.security import check_password_rules
-from dao.errors import InvalidInput
 from dao.registration import RegistrationDao
-from dao.users import EDITABLE_FIELDS, UserDao, UserFilter
+from dao.users import EDITABLE_FIELDS, UserDao
 from models import User
 from resources.base import Resource
 
 COLLECTION = Collection("users", key="user", prefix="/v2/users", title="users")
-FILTERS = ("contains", "starts_with", "ends_with")
-MAX_FILTER_LENGTH = 50
 
 #: Links on a user, in the order shown; each appears only when the caller may use it.
 USER_LINKS = (
@@ -85,15 +82,10 @@ class Users(Resource):
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List active users, paged, optionally filtered by text on username or name."""
         page = page_from(req)
-        filters = {name: req.get_param(name) for name in FILTERS}
-        for name, value in filters.items():
-            if value is not None and len(value) > MAX_FILTER_LENGTH:
-                raise InvalidInput(
-                    f"'{name}' is limited to {MAX_FILTER_LENGTH} characters.",
-                    errors=[{"path": name, "message": "too long"}],
-                )
+        text = text_filter_from(req)
+        filters = text.as_query()
         users, total = self.services.dao(UserDao, req).page(
-            UserFilter(**filters), limit=page.limit, offset=page.offset
+            text, limit=page.limit, offset=page.offset
         )
         paging = page.links("/v2/users", total, **filters)
         set_link_header(resp, paging)
@@ -217,7 +209,7 @@ ENDPOINTS = (
         "List users (limit, offset, contains, starts_with, ends_with)",
         query={
             **PAGING_QUERY,
-            **{name: {"type": "string", "maxLength": MAX_FILTER_LENGTH} for name in FILTERS},
+            **TEXT_FILTER_QUERY,
         },
         returns="user-list",
     ),
