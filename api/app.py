@@ -23,8 +23,8 @@ from api.middleware import (
     BodyLimit,
     Cors,
     DatabaseSession,
-    RequestId,
     Request,
+    RequestId,
 )
 from api.registry import Registry, RegistryError, build_registry
 from api.routes import RESOURCE_MODULES

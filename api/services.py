@@ -9,7 +9,7 @@ from typing import TypeVar
 import falcon
 from sqlalchemy import Engine
 
-from api.config import Config
+from api.config import DEFAULT_MAIL_FROM, Config
 from api.links import Linker
 from api.mail import Mailer
 from api.registry import Registry
@@ -33,8 +33,7 @@ class Services:
     clock: Clock
     engine: Engine | None = None
     #: Outgoing mail (reset codes, invitations); without SMTP_URL it writes to the log.
-    mailer: Mailer = field(default_factory=lambda: Mailer(None, "Splits <no-reply@splits.invalid>"))
-    extras: dict[str, object] | None = None
+    mailer: Mailer = field(default_factory=lambda: Mailer(None, DEFAULT_MAIL_FROM))
 
     def dao(self, cls: Callable[..., D], req: falcon.Request) -> D:
         """Return a DAO of type `cls` over this request's session and the app's clock."""
