@@ -8,6 +8,7 @@
     token: null, // in memory only: reloading the page forgets it
     user: null,
     current: null, // the last response shown
+    location: null, // the path of the last GET
     known: new Map(), // values seen in bodies, by member name, to fill in templated links
     action: null, // the action being prepared
   };
@@ -58,6 +59,7 @@
 
   async function navigate(path) {
     $("address").value = path;
+    state.location = path; // the last page read, to read again under another token
     show(await call("GET", path));
   }
 
@@ -450,7 +452,7 @@
       const token = $("token").value.trim();
       $("token").value = "";
       setToken(token.replace(/^Bearer\s+/i, ""), null);
-      navigate(state.current ? state.current.path : "/");
+      navigate(state.location || "/");
     });
     $("forget").addEventListener("click", () => {
       setToken(null);
