@@ -130,12 +130,13 @@ def _markdown(report: list[tuple[Any, int, float, list[tuple[str, Any]]]]) -> st
         lines += [
             f"### {endpoint.title}: `{endpoint.method} {endpoint.path}`",
             "",
-            f"{count} SQL statements per request; {per_request:.2f} ms per request in-process.",
+            f"{count} SQL statements per request; {per_request:.2f} ms per request in-process"
+            " (single-row primary-key lookups not shown).",
             "",
         ]
         for statement, plan in plans:
-            if plan is None:
-                continue
+            if plan is None or all(row.get("type") == "const" for row in plan):
+                continue  # not a SELECT, or primary-key lookups (the caller, the group)
             lines += ["```sql", " ".join(statement.split()), "```", ""]
             columns = ["table", "type", "key", "key_len", "rows", "Extra"]
             lines += ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
