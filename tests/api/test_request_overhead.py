@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from falcon import testing
+from sqlalchemy import event
 
 from api.app import create_app
 from api.links import Linker
@@ -97,3 +98,23 @@ def test_the_link_memo_stays_bounded(registry, monkeypatch):
 def registry():
     """The registry that the app builds from its resource modules."""
     return build_registry(RESOURCE_MODULES, links_resource=LinksDocuments)
+
+
+def test_reading_a_user_loads_no_credential_or_audit_column(client, runners, connection):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        answer = client.simulate_get("/v2/users/bob", headers=runners["alice"])
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+    assert answer.status_code == 200 and answer.json["user"]["username"] == "bob"
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 2  # the caller, then the user: no lazy load of a deferred column
+    user_query = reads[-1]
+    for column in ("password", "salt", "activation_code", "created_date", "modified_user"):
+        assert f"users.{column}" not in user_query
+    assert "users.version" in user_query and "users.email" in user_query
