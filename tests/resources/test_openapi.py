@@ -565,3 +565,27 @@ def test_boolean_subschemas_are_spelled_out_for_client_generators():
         "additionalProperties": False,
         "anyOf": [{}, {"$defs": {"x": {"not": {}}}}],
     }
+
+
+def _validate(document, component: str, body) -> list[str]:
+    schema = {"$ref": f"#/components/schemas/{component}", "components": document["components"]}
+    validator = Draft202012Validator(schema)
+    return [
+        f"{list(error.absolute_path)}: {error.message}" for error in validator.iter_errors(body)
+    ]
+
+
+def test_log_representations_match_their_schemas(client, runners, make, document):
+    log = make.log("alice", name="Tempo", distance=5, metric="miles", time="0:35:00")
+    make.comment("bob", log.log_id, "Strong run")
+    alice = runners["alice"]
+    listing = client.simulate_get("/v2/logs", headers=alice)
+    assert not _validate(document, "LogList", listing.json)
+    item = client.simulate_get(f"/v2/logs/{log.log_id}", headers=alice)
+    assert item.json["comments"] and not _validate(document, "LogItem", item.json)
+    body = {"date": "2026-01-02", "type": "run", "feel": 6, "name": "Tempo", "time": "0:30:00"}
+    replaced = client.simulate_put(f"/v2/logs/{log.log_id}", headers=alice, json=body)
+    assert replaced.status_code == 200 and not _validate(document, "LogItem", replaced.json)
+    created = client.simulate_post("/v2/logs", headers=alice, json=body)
+    assert created.status_code == 201 and not _validate(document, "LogItem", created.json)
+    assert _validate(document, "Log", {**item.json["log"], "feel": 11})  # the schema has teeth
