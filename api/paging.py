@@ -15,6 +15,7 @@ from dao.search import TextFilter
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_FILTER_LENGTH = 50
+MAX_ID = 2**31 - 1  # the largest value of the legacy INT primary keys
 #: The OpenAPI description of the text filters' query parameters.
 TEXT_FILTER_QUERY = {
     name: {"type": "string", "maxLength": MAX_FILTER_LENGTH} for name in TEXT_FILTERS
@@ -65,6 +66,11 @@ def parse_int(value: str | None, name: str, *, default: int, minimum: int, maxim
         message = f"must be between {minimum} and {maximum}"
         raise InvalidInput(f"'{name}' {message}.", errors=[{"path": name, "message": message}])
     return number
+
+
+def path_id(value: str, name: str) -> int:
+    """Parse a numeric id from the path (1 to 2**31-1); anything else is a 400 naming the field."""
+    return parse_int(value, name, default=0, minimum=1, maximum=MAX_ID)
 
 
 def page_from(req: falcon.Request) -> Page:

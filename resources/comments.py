@@ -9,7 +9,7 @@ import falcon
 from api.access import authorize
 from api.conditional import check_if_match, etag_for, send_etag
 from api.links import Linker, with_query
-from api.paging import PAGING_QUERY, page_from, parse_int, set_link_header
+from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
 from dao.comments import CommentDao
@@ -19,7 +19,6 @@ from resources.base import Resource
 from resources.users import is_private_view
 
 COLLECTION = Collection("comments", key="comment", prefix="/v2/comments", title="comments")
-MAX_ID = 2**31 - 1
 
 #: Links on a comment, in the order shown; edits and deletes only for its author and admins.
 COMMENT_LINKS = (
@@ -29,11 +28,6 @@ COMMENT_LINKS = (
     "comments.delete",
     "comments.soft_delete",
 )
-
-
-def path_id(value: str, name: str) -> int:
-    """Parse a numeric id from the path; anything else is a 400 naming the field."""
-    return parse_int(value, name, default=0, minimum=1, maximum=MAX_ID)
 
 
 def comment_view(req: falcon.Request, linker: Linker, comment: Comment) -> dict[str, Any]:

@@ -6,20 +6,13 @@ from typing import Any
 
 import falcon
 
-from api.paging import parse_int
+from api.paging import path_id
 from api.registry import Auth, Endpoint
 from dao.errors import InvalidInput
 from dao.statistics import StatisticsDao
 from dao.training import INTERVALS
 from resources.base import Resource
 from resources.log_feed import activity_links
-
-MAX_ID = 2**31 - 1
-
-
-def group_id_of(value: str) -> int:
-    """Parse the `{group_id}` path field; a non-number is a 400."""
-    return parse_int(value, "group_id", default=0, minimum=1, maximum=MAX_ID)
 
 
 class GroupStatistics(Resource):
@@ -28,7 +21,7 @@ class GroupStatistics(Resource):
     def on_get_statistics(self, req: falcon.Request, resp: falcon.Response, group_id: str) -> None:
         """Read a group's mileage and feel: all time, this year, month and week."""
         stats = self.services.dao(StatisticsDao, req)
-        group = stats.get_group(group_id_of(group_id))
+        group = stats.get_group(path_id(group_id, "group_id"))
         resp.media = {
             "self": f"/v2/groups/statistics/{group.id}",
             "stats": stats.for_group(group.id, group.week_start),
@@ -52,7 +45,7 @@ class GroupStatistics(Resource):
                 errors=[{"path": "interval", "message": "unknown interval"}],
             )
         stats = self.services.dao(StatisticsDao, req)
-        group = stats.get_group(group_id_of(group_id))
+        group = stats.get_group(path_id(group_id, "group_id"))
         rows = stats.leaderboard(group.id, interval or "all", group.week_start)
         path = f"/v2/groups/leaderboard/{group.id}" + (f"/{interval}" if interval else "")
         leaders: list[dict[str, Any]] = [

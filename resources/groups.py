@@ -15,10 +15,9 @@ import falcon
 from api.access import authorize
 from api.conditional import check_if_match, etag_for, send_etag
 from api.links import Link, Linker, caller, with_query
-from api.paging import PAGING_QUERY, page_from, set_link_header
+from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
-from dao.errors import InvalidInput
 from dao.groups import EDITABLE_FIELDS, GroupDao
 from dao.memberships import MembershipDao
 from dao.statistics import StatisticsDao
@@ -28,7 +27,6 @@ from resources.base import Resource
 from resources.teams import team_view
 
 COLLECTION = Collection("groups", "group", "/v2/groups", "groups")
-MAX_ID_DIGITS = 9
 #: Fields a legacy PUT replaces (left out: null); `group_title` changes only when sent.
 PUT_REPLACED = ("description", "grouppic_name", "week_start")
 
@@ -40,16 +38,6 @@ GROUP_STATISTICS_LINKS = (
     "groups.leaderboard",
     "groups.leaderboard_interval",
 )
-
-
-def group_id_from(value: str) -> int:
-    """Parse a group id from the path; anything but a whole number is a 400."""
-    if not value.isdigit() or len(value) > MAX_ID_DIGITS:
-        raise InvalidInput(
-            f"'{value}' is not a group id (a whole number).",
-            errors=[{"path": "group_id", "message": "not a whole number"}],
-        )
-    return int(value)
 
 
 def group_view(
@@ -221,7 +209,7 @@ class Groups(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
         """Read one group by id."""
-        group = self.services.dao(GroupDao, req).get(group_id_from(key))
+        group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
         admin = self._is_admin(req, group.id)
         send_etag(req, resp, group.version, "a" if admin else "")
         resp.append_header("Accept-Patch", ACCEPT_PATCH)
@@ -229,12 +217,12 @@ class Groups(Resource):
 
     def on_put(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
         """Replace a group's description, picture name and week start (and title when sent)."""
-        group = self.services.dao(GroupDao, req).get(group_id_from(key))
+        group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
         self._update(req, resp, f"/v2/groups/{group.id}", group, patch=False)
 
     def on_patch(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
         """Change part of a group with a merge patch or a JSON Patch."""
-        group = self.services.dao(GroupDao, req).get(group_id_from(key))
+        group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
         self._update(req, resp, f"/v2/groups/{group.id}", group, patch=True)
 
     def _update(
@@ -295,7 +283,7 @@ class Groups(Resource):
 
     def on_get_team(self, req: falcon.Request, resp: falcon.Response, group_id: str) -> None:
         """Read the team that a group belongs to."""
-        number = group_id_from(group_id)
+        number = path_id(group_id, "group_id")
         team = self.services.dao(GroupDao, req).team_of(number)
         user = caller(req)
         admin = user is not None and (
@@ -334,7 +322,7 @@ class Groups(Resource):
 
     def on_get_members(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
         """List a group's members of any status, by group id, paged."""
-        group = self.services.dao(GroupDao, req).get(group_id_from(key))
+        group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
         self._members(req, resp, f"/v2/groups/members/{group.id}", f"/v2/groups/{group.id}", group)
 
     def on_get_member(
@@ -350,7 +338,7 @@ class Groups(Resource):
         self, req: falcon.Request, key: str, username: str
     ) -> tuple[GroupDao, Group, GroupMember, User]:
         groups = self.services.dao(GroupDao, req)
-        group = groups.get(group_id_from(key))
+        group = groups.get(path_id(key, "group_id"))
         authorize(req, group_admin=self._is_admin(req, group.id))
         member, user = groups.membership(group, username)
         check_if_match(req, member.version, required=self.config.require_if_match)

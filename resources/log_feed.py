@@ -8,7 +8,7 @@ from urllib.parse import quote
 import falcon
 
 from api.links import Link, Linker
-from api.paging import MAX_LIMIT, MAX_OFFSET, parse_int, set_link_header
+from api.paging import MAX_LIMIT, MAX_OFFSET, parse_int, path_id, set_link_header
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.logs import LogDao
@@ -21,7 +21,6 @@ COLLECTION = Collection("log_feed", key="log_feed", prefix="/v2/log_feed", title
 GROUP_FILTERS = ("group", "groups")
 USER_FILTERS = ("user", "users", "username")
 FILTERS = ("all", *GROUP_FILTERS, *USER_FILTERS)
-MAX_ID = 2**31 - 1
 
 
 def feed_path(filter_by: str, bucket: str, limit: int, offset: int) -> str:
@@ -81,7 +80,7 @@ class LogFeed(Resource):
         start = parse_int(offset, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
         logs = self.services.dao(LogDao, req)
         if filter_by in GROUP_FILTERS:
-            group_id = parse_int(bucket, "bucket", default=0, minimum=1, maximum=MAX_ID)
+            group_id = path_id(bucket, "bucket")
             self.services.dao(StatisticsDao, req).get_group(group_id)
             rows, total = logs.feed_for_group(group_id, limit=size, offset=start)
         elif filter_by in USER_FILTERS:

@@ -11,14 +11,14 @@ from api.access import authorize
 from api.conditional import check_if_match, etag_for, send_etag
 from api.links import Linker, caller, with_query
 from api.media import format_duration
-from api.paging import PAGING_QUERY, page_from, set_link_header
+from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import Forbidden
 from dao.logs import LogDao
 from models import Log
 from resources.base import Resource
-from resources.comments import comment_view, path_id
+from resources.comments import comment_view
 
 COLLECTION = Collection("logs", key="log", prefix="/v2/logs", title="training logs")
 #: The page size of the feed links that other bodies carry.
@@ -201,6 +201,7 @@ ENDPOINTS = (
         "logs",
         "List logs with their comments (limit, offset)",
         query=PAGING_QUERY,
+        returns="log-list",
     ),
     Endpoint(
         "logs.create",
@@ -213,6 +214,7 @@ ENDPOINTS = (
         "Record an exercise log",
         schema="log-create",
         statuses=(403,),
+        returns="log-item",
     ),
     Endpoint(
         "logs.item",
@@ -223,6 +225,7 @@ ENDPOINTS = (
         Auth.USER,
         "self",
         "Read a log and its comments",
+        returns="log-item",
     ),
     Endpoint(
         "logs.replace",
@@ -234,6 +237,7 @@ ENDPOINTS = (
         "edit",
         "Replace your log",
         schema="log-update",
+        returns="log-item",
     ),
     Endpoint(
         "logs.patch",
@@ -244,6 +248,7 @@ ENDPOINTS = (
         Auth.OWNER,
         "patch",
         "Change part of your log (merge patch or JSON Patch)",
+        returns="log-item",
     ),
     Endpoint(
         "logs.delete",

@@ -13,14 +13,13 @@ import falcon
 from api.access import authorize
 from api.conditional import check_if_match, etag_for, send_etag
 from api.links import Linker, with_query
-from api.paging import PAGING_QUERY, page_from, set_link_header
+from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
 from dao.notifications import NotificationDao
 from dao.users import UserDao
 from models import Notification
 from resources.base import Resource
-from resources.comments import path_id
 
 COLLECTION = Collection(
     "notifications", key="notification", prefix="/v2/notifications", title="notifications"

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import falcon
 
-from api.paging import parse_int
+from api.paging import path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.statistics import OTHER_LETTER, TYPE_LETTERS, StatisticsDao
@@ -24,7 +24,6 @@ FILTERS = ("all", *GROUP_FILTERS, *USER_FILTERS)
 LETTERS = "".join(TYPE_LETTERS) + OTHER_LETTER
 _LETTERS = re.compile(f"^[{LETTERS}]{{1,8}}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MAX_ID = 2**31 - 1
 #: The longest range served in one request (about ten years of days).
 MAX_DAYS = 3700
 
@@ -75,7 +74,7 @@ class RangeView(Resource):
         stats = self.services.dao(StatisticsDao, req)
         username = group_id = None
         if filter_by in GROUP_FILTERS:
-            group_id = parse_int(bucket, "bucket", default=0, minimum=1, maximum=MAX_ID)
+            group_id = path_id(bucket, "bucket")
             stats.get_group(group_id)
         elif filter_by in USER_FILTERS:
             username = self.services.dao(UserDao, req).get_by_username(bucket).username

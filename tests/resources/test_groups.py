@@ -182,6 +182,8 @@ def test_etag_differs_for_admins_and_gives_304(client, club):
         ("/v2/groups/abc", 400),
         ("/v2/groups/1e3", 400),
         ("/v2/groups/9999999999", 400),
+        ("/v2/groups/²", 400),  # str.isdigit() says yes, int() says no
+        ("/v2/groups/statistics/²", 400),
     ],
 )
 def test_get_bad_or_unknown_ids(client, club, path, status):
