@@ -28,7 +28,25 @@ from resources import (
 )
 
 RESOURCE_MODULES = (
-    discovery, health, auth, users, user_activity, types, logs, comments, log_feed, range_view,
-    notifications, flair, groups, group_statistics, schemas, openapi, explorer,
-    memberships, teams, activation_codes, forgot_password,
+    discovery,
+    health,
+    auth,
+    users,
+    user_activity,
+    types,
+    logs,
+    comments,
+    log_feed,
+    range_view,
+    notifications,
+    flair,
+    groups,
+    group_statistics,
+    schemas,
+    openapi,
+    explorer,
+    memberships,
+    teams,
+    activation_codes,
+    forgot_password,
 )

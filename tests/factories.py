@@ -11,7 +11,20 @@ from api.security import PasswordHasher
 from dao.comments import CommentDao
 from dao.logs import LogDao
 from dao.users import UserDao
-from models import Code, Comment, Flair, ForgotPassword, Group, GroupMember, Log, Notification, Team, TeamGroup, TeamMember, User
+from models import (
+    Code,
+    Comment,
+    Flair,
+    ForgotPassword,
+    Group,
+    GroupMember,
+    Log,
+    Notification,
+    Team,
+    TeamGroup,
+    TeamMember,
+    User,
+)
 
 PASSWORD = "correct horse battery"
 _HASHER = PasswordHasher(4)
@@ -50,15 +63,21 @@ class Factory:
             document["date"] = document["date"].isoformat()
         return LogDao(self.session).create(username, document)
 
-    def comment(self, username: str, log_id: int, content: str = "Nice one", **fields: Any) -> Comment:
+    def comment(
+        self, username: str, log_id: int, content: str = "Nice one", **fields: Any
+    ) -> Comment:
         """Create a comment through CommentDao; `time` may be overridden."""
         comment = CommentDao(self.session).create(username, log_id, content)
         return self._change(comment, fields)
 
-    def notification(self, username: str, description: str = "Hello", **fields: Any) -> Notification:
-        """Create an unread notification for `username` now; `time`, `viewed`, `link` overridable."""
+    def notification(
+        self, username: str, description: str = "Hello", **fields: Any
+    ) -> Notification:
+        """Create an unread notification for `username` now (`time`, `viewed`, `link` may vary)."""
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-        row = Notification(username=username, time=now, viewed="N", description=description, deleted=False)
+        row = Notification(
+            username=username, time=now, viewed="N", description=description, deleted=False
+        )
         return self._add(row, fields)
 
     def flair(self, username: str, flair: str = "Site Creator") -> Flair:
@@ -77,40 +96,69 @@ class Factory:
         fields.setdefault("week_start", "monday")
         group = self._add(Group(group_name=group_name, deleted=False), fields)
         if team is not None:
-            self._add(TeamGroup(team_name=team, group_id=group.id, group_name=group_name, deleted=False), {})
+            self._add(
+                TeamGroup(team_name=team, group_id=group.id, group_name=group_name, deleted=False),
+                {},
+            )
         return group
 
-    def team_member(self, team_name: str, username: str, *, status: str = "accepted", role: str = "user") -> TeamMember:
+    def team_member(
+        self, team_name: str, username: str, *, status: str = "accepted", role: str = "user"
+    ) -> TeamMember:
         """Add `username` to a team with a status and a role."""
-        row = TeamMember(team_name=team_name, username=username, status=status, user=role, deleted=False)
+        row = TeamMember(
+            team_name=team_name, username=username, status=status, user=role, deleted=False
+        )
         return self._add(row, {})
 
-    def group_member(self, group: Group, username: str, *, status: str = "accepted", role: str = "user") -> GroupMember:
+    def group_member(
+        self, group: Group, username: str, *, status: str = "accepted", role: str = "user"
+    ) -> GroupMember:
         """Add `username` to a group with a status and a role."""
         row = GroupMember(
-            group_id=group.id, group_name=group.group_name, username=username, status=status, user=role,
+            group_id=group.id,
+            group_name=group.group_name,
+            username=username,
+            status=status,
+            user=role,
             deleted=False,
         )
         return self._add(row, {})
 
     def code(
-        self, email: str, group: Group, *, created_user: str | None = None, code: str = "INVITE01",
-        expires_in: dt.timedelta = dt.timedelta(days=14), **fields: Any,
+        self,
+        email: str,
+        group: Group,
+        *,
+        created_user: str | None = None,
+        code: str = "INVITE01",
+        expires_in: dt.timedelta = dt.timedelta(days=14),
+        **fields: Any,
     ) -> Code:
         """Create an activation code for `email` into `group`, made by `created_user`."""
         expires = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) + expires_in
         row = Code(
-            activation_code=code, email=email, group_id=group.id, expiration_date=expires,
-            created_user=created_user, deleted=False,
+            activation_code=code,
+            email=email,
+            group_id=group.id,
+            expiration_date=expires,
+            created_user=created_user,
+            deleted=False,
         )
         return self._add(row, fields)
 
     def reset_code(
-        self, username: str, code: str = "RESET123", *, expires_in: dt.timedelta = dt.timedelta(hours=2)
+        self,
+        username: str,
+        code: str = "RESET123",
+        *,
+        expires_in: dt.timedelta = dt.timedelta(hours=2),
     ) -> ForgotPassword:
         """Create a forgot-password code for `username`."""
         expires = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) + expires_in
-        return self._add(ForgotPassword(forgot_code=code, username=username, expires=expires, deleted=False), {})
+        return self._add(
+            ForgotPassword(forgot_code=code, username=username, expires=expires, deleted=False), {}
+        )
 
     def _add(self, row: Any, fields: dict[str, Any]) -> Any:
         for name, value in fields.items():
