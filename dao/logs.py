@@ -80,13 +80,16 @@ class LogDao(Dao):
         where = (Log.deleted.is_(False), condition)
         total = self.session.scalar(select(func.count(Log.log_id)).where(*where)) or 0
         order = (Log.date.desc(), Log.log_id.desc()) if newest_first else (Log.date, Log.log_id)
+        # A deferred join: sort and page the ids through the covering index, then read only
+        # the page's rows, instead of reading every matching row to sort it.
+        page = (
+            select(Log.log_id).where(*where).order_by(*order).limit(limit).offset(offset).subquery()
+        )
         logs = self.session.scalars(
             select(Log)
             .options(WITH_COMMENTS)
-            .where(*where)
+            .join(page, page.c.log_id == Log.log_id)
             .order_by(*order)
-            .limit(limit)
-            .offset(offset)
         ).all()
         return list(logs), total
 

@@ -30,10 +30,13 @@ class Log(AuditMixin, VersionedMixin, Base):
     """Hold one exercise: what, when, how far, how long and how it felt."""
 
     __tablename__ = "logs"
-    __table_args__ = (Index("ix_logs_username_date", "username", "date"),)
+    # Covers the per-user reads of feeds, range views, leaderboards and statistics (revision 0008).
+    __table_args__ = (
+        Index("ix_logs_username_date", "username", "date", "deleted", "type", "miles", "feel"),
+    )
 
     log_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"))
     first: Mapped[str] = mapped_column(String(30))
     last: Mapped[str] = mapped_column(String(30))
     name: Mapped[str | None] = mapped_column(String(40))
