@@ -117,35 +117,32 @@ class MembershipDao(Dao):
 
     def admin_group_ids(self, username: str | None, group_ids: Iterable[int]) -> set[int]:
         """Return which of `group_ids` the user administers (one query for a whole page)."""
-        ids = list(group_ids)
-        if username is None or not ids:
-            return set()
-        rows = self.session.scalars(
-            select(GroupMember.group_id).where(
-                GroupMember.group_id.in_(ids),
-                GroupMember.username == username,
-                GroupMember.user == ADMIN,
-                GroupMember.status == ACCEPTED,
-                _active(GroupMember.deleted),
-            )
-        )
-        return {group_id for group_id in rows if group_id is not None}
+        return self._administered(GroupMember, GroupMember.group_id, username, group_ids)
 
     def admin_team_names(self, username: str | None, team_names: Iterable[str]) -> set[str]:
         """Return which of `team_names` the user administers (one query for a whole page)."""
-        names = list(team_names)
-        if username is None or not names:
+        return self._administered(TeamMember, TeamMember.team_name, username, team_names)
+
+    def _administered(
+        self,
+        member: type[GroupMember | TeamMember],
+        key: Any,
+        username: str | None,
+        keys: Iterable[Any],
+    ) -> set[Any]:
+        values = list(keys)
+        if username is None or not values:
             return set()
         rows = self.session.scalars(
-            select(TeamMember.team_name).where(
-                TeamMember.team_name.in_(names),
-                TeamMember.username == username,
-                TeamMember.user == ADMIN,
-                TeamMember.status == ACCEPTED,
-                _active(TeamMember.deleted),
+            select(key).where(
+                key.in_(values),
+                member.username == username,
+                member.user == ADMIN,
+                member.status == ACCEPTED,
+                _active(member.deleted),
             )
         )
-        return set(rows)
+        return {value for value in rows if value is not None}
 
     def groups_of(self, username: str) -> list[Row[GroupMember, Group, str | None]]:
         """Return the user's active group memberships with their group and team name."""
