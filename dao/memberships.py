@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row, and_, func, select, update
 
 from dao.base import APP_NAME, Dao
 from dao.errors import InvalidInput
 from models import Group, GroupMember, Log, Team, TeamGroup, TeamMember, User
+
+M = TypeVar("M", GroupMember, TeamMember)
 
 ACCEPTED = "accepted"
 PENDING = "pending"
@@ -81,24 +83,25 @@ class MembershipDao(Dao):
         self, team_name: str, username: str, *, include_deleted: bool = False
     ) -> TeamMember | None:
         """Return the user's membership row in a team (active ones first), or None."""
-        query = select(TeamMember).where(
-            TeamMember.team_name == team_name, TeamMember.username == username
+        return self._membership(
+            TeamMember, TeamMember.team_name == team_name, username, include_deleted
         )
-        row = self.session.scalars(query.where(_active(TeamMember.deleted)).limit(1)).first()
-        if row is None and include_deleted:
-            row = self.session.scalars(query.order_by(TeamMember.id).limit(1)).first()
-        return row
 
     def group_membership(
         self, group_id: int, username: str, *, include_deleted: bool = False
     ) -> GroupMember | None:
         """Return the user's membership row in a group (active ones first), or None."""
-        query = select(GroupMember).where(
-            GroupMember.group_id == group_id, GroupMember.username == username
+        return self._membership(
+            GroupMember, GroupMember.group_id == group_id, username, include_deleted
         )
-        row = self.session.scalars(query.where(_active(GroupMember.deleted)).limit(1)).first()
+
+    def _membership(
+        self, member: type[M], in_scope: Any, username: str, include_deleted: bool
+    ) -> M | None:
+        query = select(member).where(in_scope, member.username == username)
+        row = self.session.scalars(query.where(_active(member.deleted)).limit(1)).first()
         if row is None and include_deleted:
-            row = self.session.scalars(query.order_by(GroupMember.id).limit(1)).first()
+            row = self.session.scalars(query.order_by(member.id).limit(1)).first()
         return row
 
     def is_group_admin(self, group_id: int, username: str | None) -> bool:
