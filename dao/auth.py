@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from api.registry import Principal
 from dao.base import Dao
@@ -26,6 +26,24 @@ class Rotation:
     user: User
     session_id: str
     refresh_token: str
+
+
+#: The caller and the token's session in one query; built once, as it runs on every request.
+_PRINCIPAL = (
+    select(
+        User.username,
+        User.email,
+        User.role,
+        User.token_generation,
+        AuthSession.revoked_at,
+        AuthSession.id,
+    )
+    .outerjoin(
+        AuthSession,
+        (AuthSession.id == bindparam("session_id")) & (AuthSession.username == User.username),
+    )
+    .where(User.username == bindparam("username"), User.deleted.is_(False))
+)
 
 
 class AuthDao(Dao):
@@ -115,19 +133,7 @@ class AuthDao(Dao):
         """
         session_id = claims.get("sid")
         row = self.session.execute(
-            select(
-                User.username,
-                User.email,
-                User.role,
-                User.token_generation,
-                AuthSession.revoked_at,
-                AuthSession.id,
-            )
-            .outerjoin(
-                AuthSession,
-                (AuthSession.id == (session_id or "")) & (AuthSession.username == User.username),
-            )
-            .where(User.username == claims["sub"], User.deleted.is_(False))
+            _PRINCIPAL, {"username": claims["sub"], "session_id": session_id or ""}
         ).first()
         if row is None or row.token_generation != claims.get("gen", 0):
             return None

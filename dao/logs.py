@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,6 +30,12 @@ WRITABLE_FIELDS = (
 )
 #: Load a page's live comments in one extra query (newest first, the relationship's order).
 WITH_COMMENTS = selectinload(Log.comments.and_(Comment.deleted.is_(False)))
+#: One live log with its live comments, built once (it is the most read statement).
+_LIVE_LOG = (
+    select(Log)
+    .options(WITH_COMMENTS)
+    .where(Log.deleted.is_(False), Log.log_id == bindparam("log_id"))
+)
 
 
 def log_values(document: dict[str, Any]) -> dict[str, Any]:
@@ -70,9 +76,6 @@ def _same(old: Any, new: Any) -> bool:
 
 class LogDao(Dao):
     """Read and write logs; soft-deleted logs and comments are invisible to every read."""
-
-    def _live(self) -> Select[Log]:
-        return select(Log).options(WITH_COMMENTS).where(Log.deleted.is_(False))
 
     def _page(
         self, condition: ColumnElement[bool], *, newest_first: bool, limit: int, offset: int
@@ -117,7 +120,7 @@ class LogDao(Dao):
 
     def get(self, log_id: int) -> Log:
         """Return the live log with this id and its live comments, or raise NotFound."""
-        log = self.session.scalar(self._live().where(Log.log_id == log_id))
+        log = self.session.scalar(_LIVE_LOG, {"log_id": log_id})
         if log is None:
             raise NotFound(f"There is no log with id {log_id}.")
         return log

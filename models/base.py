@@ -31,22 +31,29 @@ class Base(DeclarativeBase):
 AUDIT_TEXT = String(31)
 
 
+def _audit(type_: Any) -> Any:
+    """Return an optional audit column, deferred with the other audit columns."""
+    return mapped_column(type_, deferred=True, deferred_group="audit")
+
+
 class AuditMixin:
     """Add the legacy audit and soft-delete block: `deleted` plus created/modified/deleted_*.
 
     Reads must treat a NULL `deleted` like true (the legacy API filters `deleted IS FALSE`).
+    No representation shows the nine audit columns, so the ORM leaves them out of every SELECT
+    (deferred, as one group: touching one loads all nine); writes set them as usual.
     """
 
     deleted: Mapped[bool | None] = mapped_column(Boolean, default=False)
-    created_date: Mapped[datetime | None] = mapped_column(DateTime)
-    created_user: Mapped[str | None] = mapped_column(AUDIT_TEXT)
-    created_app: Mapped[str | None] = mapped_column(AUDIT_TEXT)
-    modified_date: Mapped[datetime | None] = mapped_column(DateTime)
-    modified_user: Mapped[str | None] = mapped_column(AUDIT_TEXT)
-    modified_app: Mapped[str | None] = mapped_column(AUDIT_TEXT)
-    deleted_date: Mapped[datetime | None] = mapped_column(DateTime)
-    deleted_user: Mapped[str | None] = mapped_column(AUDIT_TEXT)
-    deleted_app: Mapped[str | None] = mapped_column(AUDIT_TEXT)
+    created_date: Mapped[datetime | None] = _audit(DateTime)
+    created_user: Mapped[str | None] = _audit(AUDIT_TEXT)
+    created_app: Mapped[str | None] = _audit(AUDIT_TEXT)
+    modified_date: Mapped[datetime | None] = _audit(DateTime)
+    modified_user: Mapped[str | None] = _audit(AUDIT_TEXT)
+    modified_app: Mapped[str | None] = _audit(AUDIT_TEXT)
+    deleted_date: Mapped[datetime | None] = _audit(DateTime)
+    deleted_user: Mapped[str | None] = _audit(AUDIT_TEXT)
+    deleted_app: Mapped[str | None] = _audit(AUDIT_TEXT)
 
 
 class VersionedMixin:

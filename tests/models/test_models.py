@@ -121,6 +121,28 @@ def test_pictures_are_not_loaded_by_ordinary_queries(db: Session) -> None:
     assert len(user.profilepic) == 1004
 
 
+AUDIT_COLUMNS = {
+    f"{event}_{part}"
+    for event in ("created", "modified", "deleted")
+    for part in ("date", "user", "app")
+}
+
+
+def test_audit_columns_are_written_but_left_out_of_reads(db: Session) -> None:
+    user = new_user(db)
+    log = new_log(db, user, created_date=dt.datetime(2024, 1, 2, 3, 4), created_app="splits")
+    db.flush()
+    db.expunge_all()
+
+    log = db.scalars(select(Log).where(Log.log_id == log.log_id)).one()
+    assert inspect(log).unloaded >= AUDIT_COLUMNS
+    assert "deleted" not in inspect(log).unloaded and "version" not in inspect(log).unloaded
+    # Touching one audit column loads the group of nine with one query.
+    assert log.created_date == dt.datetime(2024, 1, 2, 3, 4)
+    assert not AUDIT_COLUMNS & inspect(log).unloaded
+    assert log.created_app == "splits"
+
+
 def test_comments_load_newest_first_and_never_lazily(db: Session) -> None:
     user = new_user(db)
     log = new_log(db, user)
