@@ -39,6 +39,13 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
         migrations.downgrade(config.database_url, args.revision)
     elif args.action == "stamp-legacy":
         migrations.stamp_legacy(config.database_url)
+    elif args.action == "refill-totals":
+        from sqlalchemy import create_engine
+
+        from models.logs import refill_log_totals
+
+        with create_engine(config.database_url).begin() as connection:
+            refill_log_totals(connection)
     elif args.action == "current":
         from sqlalchemy import create_engine
 
@@ -102,7 +109,9 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
 
     db = commands.add_parser("db", help="migrate the database (DATABASE_URL)")
-    db.add_argument("action", choices=["upgrade", "downgrade", "stamp-legacy", "current"])
+    db.add_argument(
+        "action", choices=["upgrade", "downgrade", "stamp-legacy", "current", "refill-totals"]
+    )
     db.add_argument("revision", nargs="?", help="target revision (upgrade: head by default)")
     db.set_defaults(handler=_db)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -14,7 +14,7 @@ from dao.base import APP_NAME, Dao
 from dao.errors import InvalidInput, NotFound
 from dao.statistics import accepted_members, active_users, teammates
 from dao.training import TrainingError, log_figures
-from models import Comment, Log, User
+from models import Comment, Log, LogTotal, User
 
 #: The fields of a log that a client writes; miles and pace are derived from them.
 WRITABLE_FIELDS = (
@@ -78,15 +78,26 @@ class LogDao(Dao):
     """Read and write logs; soft-deleted logs and comments are invisible to every read."""
 
     def _page(
-        self, condition: ColumnElement[bool], *, newest_first: bool, limit: int, offset: int
+        self, who: Select[Any] | list[str], *, newest_first: bool, limit: int, offset: int
     ) -> tuple[list[Log], int]:
-        where = (Log.deleted.is_(False), condition)
-        total = self.session.scalar(select(func.count(Log.log_id)).where(*where)) or 0
+        """Return a page of the live logs of the usernames `who` selects, and their count.
+
+        The count sums the authors' running totals (one row per author and type) instead of
+        counting every log.
+        """
+        total = self.session.scalar(
+            select(func.sum(LogTotal.logs)).where(LogTotal.username.in_(who))
+        )
         order = (Log.date.desc(), Log.log_id.desc()) if newest_first else (Log.date, Log.log_id)
         # A deferred join: sort and page the ids through the covering index, then read only
         # the page's rows, instead of reading every matching row to sort it.
         page = (
-            select(Log.log_id).where(*where).order_by(*order).limit(limit).offset(offset).subquery()
+            select(Log.log_id)
+            .where(Log.deleted.is_(False), Log.username.in_(who))
+            .order_by(*order)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
         )
         logs = self.session.scalars(
             select(Log)
@@ -94,29 +105,25 @@ class LogDao(Dao):
             .join(page, page.c.log_id == Log.log_id)
             .order_by(*order)
         ).all()
-        return list(logs), total
+        return list(logs), int(total or 0)
 
     def page(self, *, limit: int, offset: int) -> tuple[list[Log], int]:
         """Return one page of the logs of active users, oldest first, and the total count."""
-        return self._page(
-            Log.username.in_(active_users()), newest_first=False, limit=limit, offset=offset
-        )
+        return self._page(active_users(), newest_first=False, limit=limit, offset=offset)
 
     def feed_for_user(self, username: str, *, limit: int, offset: int) -> tuple[list[Log], int]:
         """Return one page of a user's logs, newest first, and their total count."""
-        return self._page(Log.username == username, newest_first=True, limit=limit, offset=offset)
+        return self._page([username], newest_first=True, limit=limit, offset=offset)
 
     def feed_for_group(self, group_id: int, *, limit: int, offset: int) -> tuple[list[Log], int]:
         """Return one page of the logs of a group's accepted members, newest first."""
-        condition = Log.username.in_(accepted_members(group_id))
-        return self._page(condition, newest_first=True, limit=limit, offset=offset)
+        return self._page(accepted_members(group_id), newest_first=True, limit=limit, offset=offset)
 
     def feed_for_teammates(
         self, username: str, *, limit: int, offset: int
     ) -> tuple[list[Log], int]:
         """Return one page of the logs of everyone on `username`'s teams (them included)."""
-        condition = Log.username.in_(teammates(username))
-        return self._page(condition, newest_first=True, limit=limit, offset=offset)
+        return self._page(teammates(username), newest_first=True, limit=limit, offset=offset)
 
     def get(self, log_id: int) -> Log:
         """Return the live log with this id and its live comments, or raise NotFound."""

@@ -36,6 +36,7 @@ from models import (
     TeamMember,
     User,
 )
+from models.logs import refill_log_totals
 
 SEED_APP = "splits-seed"
 BENCH_USER = "bench"
@@ -288,6 +289,8 @@ class SeedDao(Dao):
             "logs",
             total=plan.logs,
         )
+        refill_log_totals(self.session.connection())  # the bulk inserts bypassed the ORM
+        self.safe_commit()
         self._insert(
             Comment.__table__,
             self._comment_rows(plan, people, log_base, deleted, rng),

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from dao.base import Dao
 from dao.errors import NotFound
 from dao.training import average_feel, interval_start, round_miles, whole_feel
-from models import Group, GroupMember, Log, TeamMember, User
+from models import Group, GroupMember, Log, LogTotal, TeamMember, User
 
 #: The twelve figures of a user's or a group's statistics, in legacy order (legacy-v2 §0.6).
 STAT_KEYS = (
@@ -167,31 +167,39 @@ class StatisticsDao(Dao):
         return self._stats(Log.username.in_(accepted_members(group_id)), week_start)
 
     def leaderboard(self, group_id: int, interval: str, week_start: str | None) -> list[LeaderRow]:
-        """Rank a group's accepted members by miles in the interval (those with a log in it)."""
+        """Rank a group's accepted members by miles in the interval (those with a log in it).
+
+        All time reads the members' running totals (`log_totals`, one row per member and
+        type); a bounded interval sums the members' logs since its start.
+        """
         start = interval_start(interval, self._today(), week_start)
+        source: Any = LogTotal if start is None else Log
+        amount = source.miles
 
         def miles(condition: ColumnElement[bool]) -> Any:
-            return func.coalesce(func.sum(case((condition, Log.miles))), 0)
+            return func.coalesce(func.sum(case((condition, amount))), 0)
 
-        total = func.coalesce(func.sum(Log.miles), 0)
+        total = func.coalesce(func.sum(amount), 0)
         query = (
             select(
                 User.username,
                 User.first,
                 User.last,
                 total,
-                miles(Log.type == "run"),
-                miles(Log.type == "bike"),
-                miles(Log.type == "swim"),
-                miles(Log.type.not_in(_NAMED_TYPES)),
+                miles(source.type == "run"),
+                miles(source.type == "bike"),
+                miles(source.type == "swim"),
+                miles(source.type.not_in(_NAMED_TYPES)),
             )
-            .join(User, User.username == Log.username)
-            .where(Log.username.in_(self.members(group_id)), Log.deleted.is_(False))
+            .join(User, User.username == source.username)
+            .where(source.username.in_(self.members(group_id)))
             .group_by(User.username, User.first, User.last)
             .order_by(total.desc(), User.username)
         )
-        if start is not None:
-            query = query.where(Log.date >= start)
+        if start is None:
+            query = query.where(LogTotal.logs > 0)
+        else:
+            query = query.where(Log.deleted.is_(False), Log.date >= start)
         return [
             LeaderRow(username, first, last, *(round_miles(value) for value in figures))
             for username, first, last, *figures in self.session.execute(query)

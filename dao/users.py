@@ -18,6 +18,7 @@ from models import (
     ForgotPassword,
     GroupMember,
     Log,
+    LogTotal,
     Notification,
     TeamMember,
     User,
@@ -186,6 +187,7 @@ class UserDao(Dao):
         for statement in (
             delete(Comment).where(or_(Comment.username == name, Comment.log_id.in_(own_logs))),
             delete(Log).where(Log.username == name),
+            delete(LogTotal).where(LogTotal.username == name),
             delete(Notification).where(Notification.username == name),
             delete(Flair).where(Flair.username == name),
             delete(ForgotPassword).where(ForgotPassword.username == name),

@@ -7,7 +7,7 @@ names equal column names. Importing this package registers every table on `Base.
 from models.auth import AuthSession, RefreshToken, Throttle
 from models.base import AuditMixin, Base, VersionedMixin
 from models.groups import Event, Group, GroupMember, Team, TeamGroup, TeamMember
-from models.logs import Comment, Log
+from models.logs import Comment, Log, LogTotal
 from models.lookups import (
     EXERCISE_TYPES,
     MEMBER_ROLES,
@@ -45,6 +45,7 @@ __all__ = [
     "Group",
     "GroupMember",
     "Log",
+    "LogTotal",
     "Metric",
     "Notification",
     "RefreshToken",

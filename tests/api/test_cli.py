@@ -12,7 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 
 from api.cli import main
 from models import User
@@ -59,6 +59,35 @@ def test_current_and_downgrade(sqlite_env, capsys):
     assert main(["db", "downgrade", "base"]) == 0
     main(["db", "current"])
     assert capsys.readouterr().out.strip() == "(empty database)"
+
+
+def test_refill_totals_recomputes_them_from_the_logs(sqlite_env):
+    main(["db", "upgrade"])
+    engine = create_engine(sqlite_env)
+    with engine.begin() as connection:  # stale totals, as after a hand edit of the logs
+        connection.execute(
+            text(
+                "INSERT INTO users (username, first, last, password, member_since, activation_code,"
+                " email, last_signin, week_start) VALUES ('ann', 'A', 'R', 'x', '2024-01-01',"
+                " 'abc123', 'ann@example.com', '2024-01-01', 'monday')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO logs (username, first, last, date, type, miles, feel, time_created,"
+                " deleted) VALUES ('ann', 'A', 'R', '2024-01-02', 'run', 4.5, 6, '2024-01-02', 0)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO log_totals (username, type, logs, miles, feel)"
+                " VALUES ('ann', 'bike', 9, 99, 9)"
+            )
+        )
+    assert main(["db", "refill-totals"]) == 0
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM log_totals")).all()
+    assert [tuple(row) for row in rows] == [("ann", "run", 1, 4.5, 6)]
 
 
 def test_production_refuses_to_start_without_a_secret(monkeypatch, capsys):

@@ -18,6 +18,7 @@ from dao.seed import BENCH_GROUP_SIZE, BENCH_USER, Progress, SeedDao, SeedPlan
 from dao.training import miles_from
 from models import EXERCISE_TYPES, Comment, Group, GroupMember, Log, TeamGroup, TeamMember, User
 from tests.factories import password_hash
+from tests.totals import recomputed, stored
 
 UNTIL = dt.date(2026, 3, 31)
 PLAN = SeedPlan(users=70, logs=1400, teams=2, groups=3, comments=300, seed=7, until=UNTIL)
@@ -44,6 +45,13 @@ def test_seeds_the_requested_sizes(seeded, db):
     assert db.scalar(select(func.count(func.distinct(TeamMember.username)))) == 70
     admins = db.scalar(select(func.count()).where(GroupMember.user == "admin"))
     assert admins == 3  # one per group
+
+
+def test_the_log_totals_add_up_the_seeded_logs(seeded, db):
+    assert stored(db) == recomputed(db)
+    assert sum(logs for logs, _, _ in stored(db).values()) == seeded.counts["logs"] - db.scalar(
+        select(func.count()).select_from(Log).where(Log.deleted.is_(True))
+    )
 
 
 def test_the_benchmark_group_has_fifty_accepted_members(seeded, db):

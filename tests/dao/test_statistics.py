@@ -11,6 +11,7 @@ import datetime as dt
 import pytest
 
 from dao.errors import NotFound
+from dao.logs import LogDao
 from dao.statistics import STAT_KEYS, StatisticsDao
 from models import User
 
@@ -214,6 +215,13 @@ def test_leaderboard_all_time(stats, squad):
         1.0,
         0.0,
     )
+
+
+def test_a_member_whose_logs_are_all_deleted_leaves_the_all_time_leaderboard(db, stats, squad):
+    for log in LogDao(db).feed_for_user("ben", limit=50, offset=0)[0]:
+        LogDao(db).soft_delete(log, by="ben")
+    rows = stats.leaderboard(squad.id, "all", squad.week_start)
+    assert [(row.username, row.miles) for row in rows] == [("ann", 39.0)]
 
 
 def test_leaderboard_intervals_use_the_week_start(stats, squad):

@@ -16,7 +16,7 @@ from api.db import make_engine
 from models import Log
 from models.lookups import LOOKUP_ROWS
 
-HEAD = "0008_covering_log_index"
+HEAD = "0009_log_totals"
 NOW = dt.datetime(2020, 1, 1)
 LOOKUP_COLUMNS = {
     "types": "type",
@@ -197,3 +197,51 @@ def test_duplicate_emails_stop_the_upgrade_with_a_clear_message(
         connection.execute(text("UPDATE users SET email = NULL WHERE username = 'bea'"))
     migrations.upgrade(scratch_url)
     check(scratch_url)
+
+
+def test_the_totals_revision_fills_them_from_the_live_logs(
+    scratch_url: str, engine: Engine
+) -> None:
+    migrations.upgrade(scratch_url, "0008_covering_log_index")
+    _insert_user(engine, "ann", "ann@example.com")
+    _insert_user(engine, "bea", "bea@example.com")
+    logs = [
+        ("ann", "run", 5.0, 6, False),
+        ("ann", "run", 2.5, 4, False),
+        ("ann", "bike", 10.0, 7, False),
+        ("ann", "run", 99.0, 1, True),  # soft-deleted: not counted
+        ("ann", "swim", None, 5, None),  # NULL deleted reads as deleted
+        ("bea", "run", None, 3, False),  # no distance: counted, no miles
+    ]
+    with engine.begin() as connection:
+        for username, type_, miles, feel, deleted in logs:
+            connection.execute(
+                text(
+                    "INSERT INTO logs (username, first, last, date, type, miles, feel,"
+                    " time_created, deleted) VALUES (:u, 'F', 'L', :day, :type, :miles, :feel,"
+                    " :now, :deleted)"
+                ),
+                {
+                    "u": username,
+                    "day": NOW.date(),
+                    "type": type_,
+                    "miles": miles,
+                    "feel": feel,
+                    "now": NOW,
+                    "deleted": deleted,
+                },
+            )
+
+    migrations.upgrade(scratch_url)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT username, type, logs, miles, feel FROM log_totals ORDER BY 1, 2")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("ann", "bike", 1, 10.0, 7),
+        ("ann", "run", 2, 7.5, 10),
+        ("bea", "run", 1, 0.0, 3),
+    ]
+    migrations.downgrade(scratch_url, "0008_covering_log_index")
+    assert "log_totals" not in tables(engine)
