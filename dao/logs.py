@@ -30,6 +30,7 @@ WRITABLE_FIELDS = (
 )
 #: Load a page's live comments in one extra query (newest first, the relationship's order).
 WITH_COMMENTS = selectinload(Log.comments.and_(Comment.deleted.is_(False)))
+_NAMES = select(User.first, User.last).where(User.username == bindparam("username"))
 #: One live log with its live comments, built once (it is the most read statement).
 _LIVE_LOG = (
     select(Log)
@@ -132,24 +133,25 @@ class LogDao(Dao):
             raise NotFound(f"There is no log with id {log_id}.")
         return log
 
-    def _user(self, username: str) -> User:
-        user = self.session.get(User, username)
-        if user is None:
+    def _names(self, username: str) -> tuple[str, str]:
+        """Return the user's first and last names, copied onto their logs."""
+        names = self.session.execute(_NAMES, {"username": username}).first()
+        if names is None:
             raise NotFound(f"There is no user '{username}'.")
-        return user
+        return names.first, names.last
 
     def create(self, username: str, document: dict[str, Any]) -> Log:
         """Insert a log owned by `username` (names copied from the user row) and commit."""
-        owner = self._user(username)
+        first, last = self._names(username)
         now = self.clock()
         log = Log(
-            username=owner.username,
-            first=owner.first,
-            last=owner.last,
+            username=username,
+            first=first,
+            last=last,
             time_created=now,
             deleted=False,
             created_date=now,
-            created_user=owner.username,
+            created_user=username,
             created_app=APP_NAME,
             **log_values(document),
         )
@@ -163,8 +165,8 @@ class LogDao(Dao):
 
         The owner's current names are copied again, so a renamed user's logs catch up.
         """
-        owner = self._user(log.username)
-        new = {**log_values(document), "first": owner.first, "last": owner.last}
+        first, last = self._names(log.username)
+        new = {**log_values(document), "first": first, "last": last}
         changed = {
             name: value for name, value in new.items() if not _same(getattr(log, name), value)
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Insert,
     Integer,
     String,
+    bindparam,
     delete,
     event,
     func,
@@ -149,21 +151,24 @@ def _keep_log_totals(session: Session, _context: UOWTransaction) -> None:
     if not keys:
         return
     connection = session.connection()
+    upsert = _upsert(connection.dialect.name)
     for username, type_ in sorted(keys):
         logs, miles, feel = (totals[(username, type_, field)] for field in _SUMS)
         if logs or miles or feel:
             row = {"username": username, "type": type_, "logs": int(logs), "feel": int(feel)}
-            connection.execute(add_to_log_totals(connection, **row, miles=miles))
+            connection.execute(upsert, {**row, "miles": miles})
 
 
-def add_to_log_totals(connection: Connection, **row: Any) -> Insert:
-    """Return the upsert that adds `row` (username, type, logs, miles, feel) to its totals row."""
-    if connection.dialect.name == "mysql":
-        upsert = mysql.insert(LogTotal).values(**row)
+@cache
+def _upsert(dialect: str) -> Insert:
+    """Return the upsert that adds a row's figures to its totals row (built once per dialect)."""
+    row: dict[str, Any] = {column: bindparam(column) for column in ("username", "type", *_SUMS)}
+    if dialect == "mysql":
+        upsert = mysql.insert(LogTotal).values(row)
         return upsert.on_duplicate_key_update(
             {field: getattr(LogTotal, field) + upsert.inserted[field] for field in _SUMS}
         )
-    lite = sqlite.insert(LogTotal).values(**row)
+    lite = sqlite.insert(LogTotal).values(row)
     return lite.on_conflict_do_update(
         index_elements=[LogTotal.username, LogTotal.type],
         set_={field: getattr(LogTotal, field) + lite.excluded[field] for field in _SUMS},
