@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from sqlalchemy import Select, bindparam, delete, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from dao.base import APP_NAME, Dao
@@ -31,10 +31,11 @@ WRITABLE_FIELDS = (
 #: Load a page's live comments in one extra query (newest first, the relationship's order).
 WITH_COMMENTS = selectinload(Log.comments.and_(Comment.deleted.is_(False)))
 _NAMES = select(User.first, User.last).where(User.username == bindparam("username"))
-#: One live log with its live comments, built once (it is the most read statement).
+#: One live log with its live comments, built once (it is the most read statement); the
+#: comments come joined in the same query, one round trip instead of two.
 _LIVE_LOG = (
     select(Log)
-    .options(WITH_COMMENTS)
+    .options(joinedload(Log.comments.and_(Comment.deleted.is_(False))))
     .where(Log.deleted.is_(False), Log.log_id == bindparam("log_id"))
 )
 
@@ -128,7 +129,7 @@ class LogDao(Dao):
 
     def get(self, log_id: int) -> Log:
         """Return the live log with this id and its live comments, or raise NotFound."""
-        log = self.session.scalar(_LIVE_LOG, {"log_id": log_id})
+        log = self.session.scalars(_LIVE_LOG, {"log_id": log_id}).unique().one_or_none()
         if log is None:
             raise NotFound(f"There is no log with id {log_id}.")
         return log
