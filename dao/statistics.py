@@ -192,7 +192,13 @@ class StatisticsDao(Dao):
                 miles(source.type.not_in(_NAMED_TYPES)),
             )
             .join(User, User.username == source.username)
-            .where(source.username.in_(self.members(group_id)))
+            # The totals are keyed by username: the subquery is a key lookup per member. Logs
+            # are read by (username, date) ranges, which need the members as constants.
+            .where(
+                source.username.in_(
+                    accepted_members(group_id) if start is None else self.members(group_id)
+                )
+            )
             .group_by(User.username, User.first, User.last)
             .order_by(total.desc(), User.username)
         )
