@@ -37,6 +37,9 @@ class Principal:
     email: str | None
     role: str
     session_id: str | None = None
+    #: The caller's names as stored, which their new logs and comments copy.
+    first: str = ""
+    last: str = ""
 
     @property
     def is_admin(self) -> bool:

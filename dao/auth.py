@@ -34,6 +34,8 @@ _PRINCIPAL = (
         User.username,
         User.email,
         User.role,
+        User.first,
+        User.last,
         User.token_generation,
         AuthSession.revoked_at,
         AuthSession.id,
@@ -144,5 +146,10 @@ class AuthDao(Dao):
         if session_id and (row.id is None or row.revoked_at is not None):
             return None
         return Principal(
-            username=row.username, email=row.email, role=row.role or "user", session_id=session_id
+            username=row.username,
+            email=row.email,
+            role=row.role or "user",
+            session_id=session_id,
+            first=row.first,
+            last=row.last,
         )

@@ -141,9 +141,15 @@ class LogDao(Dao):
             raise NotFound(f"There is no user '{username}'.")
         return names.first, names.last
 
-    def create(self, username: str, document: dict[str, Any]) -> Log:
-        """Insert a log owned by `username` (names copied from the user row) and commit."""
-        first, last = self._names(username)
+    def create(
+        self, username: str, document: dict[str, Any], *, names: tuple[str, str] | None = None
+    ) -> Log:
+        """Insert a log owned by `username` and commit.
+
+        The log keeps a copy of the owner's first and last `names`, read from the user row
+        unless the caller already holds them (the authenticated caller does).
+        """
+        first, last = names or self._names(username)
         now = self.clock()
         log = Log(
             username=username,

@@ -56,7 +56,9 @@ class Tokens(Resource):
             session_id=session_id,
         )
         # The caller is this user from now on: links are filtered for them, not for anonymous.
-        req.context.user = Principal(user.username, user.email, user.role, session_id)
+        req.context.user = Principal(
+            user.username, user.email, user.role, session_id, first=user.first, last=user.last
+        )
         return {
             "self": "/v2/auth/token",
             "access_token": access.token,

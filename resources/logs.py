@@ -138,7 +138,8 @@ class Logs(Resource):
         user = req.context.user
         if body.get("username", user.username) != user.username:
             raise Forbidden("You may only record your own logs; leave out 'username' or use yours.")
-        log = self.services.dao(LogDao, req).create(user.username, body)
+        names = (user.first, user.last)
+        log = self.services.dao(LogDao, req).create(user.username, body, names=names)
         body = {**self._item(req, log), "added": True}
         self.created(resp, body["self"], body)
 
