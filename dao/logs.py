@@ -30,6 +30,7 @@ WRITABLE_FIELDS = (
 )
 #: Load a page's live comments in one extra query (newest first, the relationship's order).
 WITH_COMMENTS = selectinload(Log.comments.and_(Comment.deleted.is_(False)))
+#: The author's names, which a log keeps a copy of.
 _NAMES = select(User.first, User.last).where(User.username == bindparam("username"))
 #: One live log with its live comments, built once (it is the most read statement); the
 #: comments come joined in the same query, one round trip instead of two.

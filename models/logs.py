@@ -89,7 +89,7 @@ class Log(AuditMixin, VersionedMixin, Base):
 class LogTotal(Base):
     """Hold the running totals of one user's live logs of one type, for all-time figures.
 
-    Kept by `dao.totals.LogTotals` in the transaction of every log write, so an all-time
+    Kept by the `after_flush` hook below in the transaction of every log write, so an all-time
     leaderboard or a feed's log count reads one row per member and type instead of every log.
     A row whose `logs` fell back to 0 stays; readers skip it.
     """
@@ -136,6 +136,7 @@ def _add(totals: Totals, values: dict[str, Any], sign: int) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _keep_log_totals(session: Session, _context: UOWTransaction) -> None:
+    """Add what this flush did to logs (new, changed, deleted) to their authors' totals."""
     totals: Totals = defaultdict(float)
     for log in session.new:
         if isinstance(log, Log):
@@ -147,12 +148,11 @@ def _keep_log_totals(session: Session, _context: UOWTransaction) -> None:
     for log in session.deleted:
         if isinstance(log, Log):
             _add(totals, _values(log, before=True), -1)
-    keys = {(username, type_) for username, type_, _ in totals}
-    if not keys:
+    if not totals:
         return
     connection = session.connection()
     upsert = _upsert(connection.dialect.name)
-    for username, type_ in sorted(keys):
+    for username, type_ in sorted({(username, type_) for username, type_, _ in totals}):
         logs, miles, feel = (totals[(username, type_, field)] for field in _SUMS)
         if logs or miles or feel:
             row = {"username": username, "type": type_, "logs": int(logs), "feel": int(feel)}
