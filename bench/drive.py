@@ -56,7 +56,9 @@ class Endpoint:
     title: str
     method: str
     path: str
-    token_for: str | None = None  # "bench" or "writer": whose token the request carries
+    # Whose token the request carries: "bench", or "writers" (one token per benchmark writer,
+    # which bench/wrk.lua takes in turns).
+    token_for: str | None = None
     body: str | None = None
     status: int = 200
     read: bool = True
@@ -155,7 +157,7 @@ def endpoints(summary: dict[str, Any]) -> list[Endpoint]:
             "bench",
         ),
         Endpoint(
-            "post_log", "POST /v2/logs/", "POST", "/v2/logs/", "writer", new_log, 201, read=False
+            "post_log", "POST /v2/logs/", "POST", "/v2/logs/", "writers", new_log, 201, read=False
         ),
         Endpoint(
             "login",
@@ -221,7 +223,7 @@ def wrk(
     env = {
         **os.environ,
         "BENCH_METHOD": method,
-        "BENCH_TOKEN": token or "",
+        "BENCH_TOKEN": token or "",  # comma-separated: taken in turns
         "BENCH_BODY": body or "",
         "BENCH_DELAY_MS": str(delay_ms),
     }
@@ -332,10 +334,10 @@ def run(args: argparse.Namespace) -> int:
         keys = set(args.only.split(","))
         chosen = [endpoint for endpoint in chosen if endpoint.key in keys]
     api = args.api.rstrip("/")
-    writer_password = summary["password"]
+    password = summary["password"]
     tokens = {
-        "bench": lambda: login(api, summary["bench_user"], summary["password"]),
-        "writer": lambda: login(api, summary["writer_user"], writer_password),
+        "bench": lambda: login(api, summary["bench_user"], password),
+        "writers": lambda: ",".join(login(api, user, password) for user in summary["writers"]),
     }
     _preflight(api, args.baseline, chosen, tokens)
     series = {endpoint.key: Series() for endpoint in chosen}
@@ -382,7 +384,8 @@ def _preflight(api: str, baseline: str, chosen: list[Endpoint], tokens: dict[str
         raise SystemExit(f"the baseline at {baseline} answered {status}")
     for endpoint in chosen:
         token = tokens[endpoint.token_for]() if endpoint.token_for else None
-        status, body = http(endpoint.method, api + endpoint.path, endpoint.body, token)
+        first = token.split(",")[0] if token else None
+        status, body = http(endpoint.method, api + endpoint.path, endpoint.body, first)
         if status != endpoint.status:
             raise SystemExit(
                 f"{endpoint.method} {endpoint.path} answered {status}, not {endpoint.status}: "

@@ -55,13 +55,13 @@ def main() -> int:
 
     client = testing.TestClient(create_app(config, engine=engine))
     token = _token(client, summary["bench_user"], summary["password"])
-    writer = _token(client, summary["writer_user"], summary["password"])
+    writer = _token(client, summary["writers"][0], summary["password"])
     chosen = endpoints(summary)
     if args.only:
         chosen = [e for e in chosen if e.key in set(args.only.split(","))]
     report = []
     for endpoint in chosen:
-        bearer = {"bench": token, "writer": writer}.get(endpoint.token_for or "")
+        bearer = {"bench": token, "writers": writer}.get(endpoint.token_for or "")
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         if endpoint.body:
             headers["Content-Type"] = "application/json"

@@ -1,5 +1,6 @@
 -- One wrk script for every benchmarked request. Settings come from the environment:
---   BENCH_METHOD (GET), BENCH_TOKEN (adds "Authorization: Bearer ..."), BENCH_BODY (a JSON body),
+--   BENCH_METHOD (GET), BENCH_TOKEN (adds "Authorization: Bearer ..."; several, comma-separated,
+--   are taken in turns, one per request), BENCH_BODY (a JSON body),
 --   BENCH_DELAY_MS (pause each connection between requests: a paced, half-load run).
 -- done() prints one JSON line that bench/drive.py reads: requests, seconds, errors and latency
 -- percentiles in microseconds.
@@ -9,8 +10,20 @@ local body = os.getenv("BENCH_BODY")
 local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 
 wrk.method = method
-if token and token ~= "" then
-  wrk.headers["Authorization"] = "Bearer " .. token
+local tokens = {}
+for each in string.gmatch(token or "", "[^,]+") do
+  tokens[#tokens + 1] = each
+end
+if #tokens >= 1 then
+  wrk.headers["Authorization"] = "Bearer " .. tokens[1]
+end
+if #tokens > 1 then
+  local turn = 0
+  function request()
+    turn = turn % #tokens + 1
+    wrk.headers["Authorization"] = "Bearer " .. tokens[turn]
+    return wrk.format()
+  end
 end
 if body and body ~= "" then
   wrk.body = body

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from api.cli import main
 from api.db import make_engine
 from dao.errors import Conflict, InvalidInput
-from dao.seed import BENCH_GROUP_SIZE, BENCH_USER, Progress, SeedDao, SeedPlan
+from dao.seed import BENCH_GROUP_SIZE, BENCH_USER, BENCH_WRITERS, Progress, SeedDao, SeedPlan
 from dao.training import miles_from
 from models import EXERCISE_TYPES, Comment, Group, GroupMember, Log, TeamGroup, TeamMember, User
 from tests.factories import password_hash
@@ -66,10 +66,12 @@ def test_the_benchmark_group_has_fifty_accepted_members(seeded, db):
     assert (seeded.first_date, seeded.last_date) == ("2024-04-01", "2026-03-31")
     assert seeded.bench_log_id is not None
     assert db.get(Log, seeded.bench_log_id).username == BENCH_USER
-    writer = db.get(User, seeded.writer_user)
-    assert writer is not None and not writer.deleted
+    assert len(seeded.writers) == BENCH_WRITERS
     in_group = select(GroupMember.username).where(GroupMember.group_id == seeded.bench_group_id)
-    assert seeded.writer_user not in db.scalars(in_group).all()
+    for writer in seeded.writers:
+        user = db.get(User, writer)
+        assert user is not None and not user.deleted
+        assert writer not in db.scalars(in_group).all()
 
 
 def test_logs_follow_the_domain_rules(seeded, db):
