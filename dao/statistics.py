@@ -173,13 +173,19 @@ class StatisticsDao(Dao):
         type); a bounded interval sums the members' logs since its start.
         """
         start = interval_start(interval, self._today(), week_start)
-        source: Any = LogTotal if start is None else Log
-        amount = source.miles
+        source: Any
+        members: Select[str | None] | list[str]
+        if start is None:  # the totals are keyed by username: one key lookup per member
+            source, members = LogTotal, accepted_members(group_id)
+            rows = LogTotal.logs > 0
+        else:  # the logs are read as (username, date) ranges, which need constant usernames
+            source, members = Log, self.members(group_id)
+            rows = and_(Log.deleted.is_(False), Log.date >= start)
 
         def miles(condition: ColumnElement[bool]) -> Any:
-            return func.coalesce(func.sum(case((condition, amount))), 0)
+            return func.coalesce(func.sum(case((condition, source.miles))), 0)
 
-        total = func.coalesce(func.sum(amount), 0)
+        total = func.coalesce(func.sum(source.miles), 0)
         query = (
             select(
                 User.username,
@@ -192,20 +198,10 @@ class StatisticsDao(Dao):
                 miles(source.type.not_in(_NAMED_TYPES)),
             )
             .join(User, User.username == source.username)
-            # The totals are keyed by username: the subquery is a key lookup per member. Logs
-            # are read by (username, date) ranges, which need the members as constants.
-            .where(
-                source.username.in_(
-                    accepted_members(group_id) if start is None else self.members(group_id)
-                )
-            )
+            .where(source.username.in_(members), rows)
             .group_by(User.username, User.first, User.last)
             .order_by(total.desc(), User.username)
         )
-        if start is None:
-            query = query.where(LogTotal.logs > 0)
-        else:
-            query = query.where(Log.deleted.is_(False), Log.date >= start)
         return [
             LeaderRow(username, first, last, *(round_miles(value) for value in figures))
             for username, first, last, *figures in self.session.execute(query)
