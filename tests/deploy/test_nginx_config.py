@@ -62,6 +62,13 @@ def test_the_stack_listens_on_loopback_only() -> None:
     assert listens and all(value.startswith("127.0.0.1:") for value in listens)
 
 
+def test_the_workers_share_which_instances_are_down() -> None:
+    # Per-worker state let one worker refuse every instance after another saw them recover.
+    block = re.search(r"upstream splits_api \{(.*?)\}", read("stack.conf.template"), re.S)
+    assert block is not None
+    assert re.search(r"^\s*zone splits_api \w+;", without_comments(block.group(1)), re.M)
+
+
 def test_idempotent_requests_only_are_retried_on_another_instance() -> None:
     http = without_comments(read("splits-http.conf"))
     assert re.search(r"uwsgi_next_upstream\s+error timeout;", http)
