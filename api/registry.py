@@ -37,7 +37,7 @@ class Principal:
     email: str | None
     role: str
     session_id: str | None = None
-    #: The caller's names as stored, which their new logs and comments copy.
+    #: The caller's names as stored, which their new logs copy.
     first: str = ""
     last: str = ""
 
