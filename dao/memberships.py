@@ -211,44 +211,36 @@ class MembershipDao(Dao):
     # -- the membership flow ------------------------------------------------------------------
 
     def join_team(self, team_name: str, username: str, *, status: str, by: str) -> bool:
-        """Add (or revive) a team membership with role `user`; return whether a row changed.
-
-        An active membership is left as it is: joining twice never demotes an admin.
-        """
-        now = self.clock()
+        """Add (or revive) a team membership with role `user`; return whether a row changed."""
         row = self.team_membership(team_name, username, include_deleted=True)
-        if row is not None and row.deleted is False:
-            if status == ACCEPTED and row.status != ACCEPTED:
-                row.status = ACCEPTED
-                _modified(row, by, now)
-                return True
-            return False
-        if row is None:
-            self.session.add(
-                TeamMember(
-                    team_name=team_name,
-                    username=username,
-                    status=status,
-                    user=MEMBER,
-                    deleted=False,
-                    created_date=now,
-                    created_user=by,
-                    created_app=APP_NAME,
-                )
-            )
-        else:
-            _revive(row, status, by, now)
-        return True
+        key = {"team_name": team_name, "username": username}
+        return self._join(row, TeamMember, key, status=status, by=by, role=MEMBER)
 
     def join_group(
         self, group: Group, username: str, *, status: str, by: str, role: str = MEMBER
     ) -> bool:
-        """Add (or revive) a group membership with `role`; return whether a row changed.
+        """Add (or revive) a group membership with `role`; return whether a row changed."""
+        row = self.group_membership(group.id, username, include_deleted=True)
+        key = {"group_id": group.id, "group_name": group.group_name, "username": username}
+        return self._join(row, GroupMember, key, status=status, by=by, role=role)
 
-        An active membership keeps its role; a pending one becomes accepted when asked to.
+    def _join(
+        self,
+        row: TeamMember | GroupMember | None,
+        model: type[TeamMember] | type[GroupMember],
+        key: dict[str, Any],
+        *,
+        status: str,
+        by: str,
+        role: str,
+    ) -> bool:
+        """Add a membership `model(**key)`, revive the deleted `row`, or accept the active one.
+
+        An active membership keeps its role (joining twice never demotes an admin); a pending
+        one becomes accepted when asked to. A revived row takes `key` again (a renamed group's
+        name). Return whether a row changed.
         """
         now = self.clock()
-        row = self.group_membership(group.id, username, include_deleted=True)
         if row is not None and row.deleted is False:
             if status == ACCEPTED and row.status != ACCEPTED:
                 row.status = ACCEPTED
@@ -257,10 +249,8 @@ class MembershipDao(Dao):
             return False
         if row is None:
             self.session.add(
-                GroupMember(
-                    group_id=group.id,
-                    group_name=group.group_name,
-                    username=username,
+                model(
+                    **key,
                     status=status,
                     user=role,
                     deleted=False,
@@ -270,7 +260,8 @@ class MembershipDao(Dao):
                 )
             )
         else:
-            row.group_name = group.group_name
+            for name, value in key.items():
+                setattr(row, name, value)
             _revive(row, status, by, now, role)
         return True
 
