@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
@@ -11,12 +12,14 @@ import falcon.inspect
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from api import migrations
 from api.config import Config
 from api.db import make_engine, make_session_factory
 from api.errors import register_error_handlers
 from api.links import Linker
 from api.mail import Mailer
 from api.media import install_media_handlers
+from api.metrics import Metrics, instrument_statements, record_build_info
 from api.middleware import (
     Authentication,
     Authorization,
@@ -89,7 +92,11 @@ def create_app(
         engine=engine,
         mailer=mailer or Mailer.from_url(config.smtp_url, config.mail_from),
     )
-    middleware: list[Any] = [RequestId(), BodyLimit(config.max_body_bytes)]
+    instrument_statements()
+    record_build_info(_version(), migrations.head_revision())
+    # Metrics first: it sees every request whole, and routes a refused one to label it.
+    metrics = Metrics(registry, router=None)
+    middleware: list[Any] = [metrics, RequestId(), BodyLimit(config.max_body_bytes)]
     if config.cors_origins:
         middleware.append(
             Cors(
@@ -103,6 +110,7 @@ def create_app(
         Authorization(registry, schemas),
     ]
     app = falcon.App(middleware=middleware, request_type=Request)
+    metrics.router = app._router  # falcon has no public accessor for its router
     app.req_options.strip_url_path_trailing_slash = True
     install_media_handlers(app, config.max_body_bytes)
     register_error_handlers(app)
@@ -112,6 +120,14 @@ def create_app(
         app.add_route(template, resource, suffix=suffix)
     check_routes(app, registry)
     return app
+
+
+def _version() -> str:
+    """Return the installed package's version ("unknown" when run from an uninstalled tree)."""
+    try:
+        return importlib.metadata.version("splits")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def routed_endpoints(app: falcon.App) -> set[tuple[str, str]]:

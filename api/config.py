@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +17,16 @@ VAR_DIR = PROJECT_ROOT / "var"
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'splits.db'}"
 DEFAULT_DISABLED_ROUTES = ("DELETE /v2/users/{username}",)
 DEFAULT_MAIL_FROM = "Splits <no-reply@splits.invalid>"
+#: Who may read GET /metrics when METRICS_ALLOW is unset: this host only.
+DEFAULT_METRICS_ALLOW = ("127.0.0.1/32", "::1/128")
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
+    """Parse addresses and CIDR networks (METRICS_ALLOW); raise ValueError on a bad one."""
+    return tuple(ipaddress.ip_network(value, strict=False) for value in values)
 
 
 class ConfigError(ValueError):
@@ -32,6 +43,15 @@ def _bool(value: str) -> bool:
 
 def _list(value: str, sep: str = ",") -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(sep) if item.strip())
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    networks = _list(value)
+    try:
+        parse_networks(networks)
+    except ValueError as ex:
+        raise ConfigError(f"METRICS_ALLOW: {ex}") from ex
+    return networks
 
 
 def _dev_secret_key() -> str:
@@ -70,6 +90,12 @@ class Config:
     db_timeout: int = 3
     log_level: str = "INFO"
     log_format: str = "json"
+    metrics_allow: tuple[str, ...] = DEFAULT_METRICS_ALLOW
+
+    @property
+    def metrics_networks(self) -> tuple[Network, ...]:
+        """Return the networks that may read GET /metrics (METRICS_ALLOW, parsed)."""
+        return parse_networks(self.metrics_allow)
 
     @property
     def is_production(self) -> bool:
@@ -113,6 +139,7 @@ class Config:
                 db_timeout=int(env.get("DB_TIMEOUT", 3)),
                 log_level=env.get("LOG_LEVEL", "INFO").upper(),
                 log_format=env.get("LOG_FORMAT", "json"),
+                metrics_allow=_networks(env.get("METRICS_ALLOW", ",".join(DEFAULT_METRICS_ALLOW))),
             )
         except ValueError as ex:
             raise ConfigError(str(ex)) from ex

@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.metrics import MeasuredQueuePool, instrument_pool
+
 #: A pooled connection idle for longer than this is pinged before use (see `_ping_when_idle`).
 PING_AFTER_IDLE_SECONDS = 1.0
 
@@ -22,9 +24,12 @@ def make_engine(url: str, *, pool_size: int = 5, timeout: int = 3, **kwargs: Any
             from pathlib import Path
 
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:":
+            kwargs.setdefault("poolclass", MeasuredQueuePool)
         engine = create_engine(
             url, connect_args={"timeout": timeout, "check_same_thread": False}, **kwargs
         )
+        instrument_pool(engine)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,8 +65,10 @@ def make_engine(url: str, *, pool_size: int = 5, timeout: int = 3, **kwargs: Any
         # second ROLLBACK per request (measured: SQLAlchemy cannot tell a Session closed it).
         pool_reset_on_return=None,
         connect_args=connect_args,
+        poolclass=kwargs.pop("poolclass", MeasuredQueuePool),
         **kwargs,
     )
+    instrument_pool(engine)
     _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
     return engine
 

@@ -21,6 +21,7 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from api.config import ConfigError
+from api.metrics import MAILS
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +102,14 @@ class Mailer:
         message = self.message(to, subject, body)
         if self.settings is None:
             log.info("mail (SMTP_URL unset) to=%s subject=%s\n%s", to, subject, body)
+            MAILS.labels("logged").inc()
             return
         try:
             self._deliver(self.settings, message)
         except (smtplib.SMTPException, OSError) as ex:
+            MAILS.labels("failed").inc()
             raise MailError(f"{type(ex).__name__}: {ex}") from ex
+        MAILS.labels("sent").inc()
 
     def _deliver(self, settings: SmtpSettings, message: EmailMessage) -> None:
         context = ssl.create_default_context()

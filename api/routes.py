@@ -17,6 +17,7 @@ from resources import (
     log_feed,
     logs,
     memberships,
+    metrics,
     notifications,
     openapi,
     range_view,
@@ -30,6 +31,7 @@ from resources import (
 RESOURCE_MODULES = (
     discovery,
     health,
+    metrics,
     auth,
     users,
     user_activity,

@@ -9,10 +9,11 @@ from typing import Any
 import falcon
 
 from api.errors import unauthorized
+from api.metrics import LOGINS
 from api.registry import Auth, Collection, Endpoint, Principal
 from api.security import PASSWORD_MAX_BYTES, TokenService
 from dao.auth import AuthDao, RefreshRefused
-from dao.errors import InvalidInput
+from dao.errors import InvalidInput, TooManyAttempts
 from dao.throttles import ThrottleDao
 from dao.users import UserDao
 from models import User
@@ -85,7 +86,13 @@ class Tokens(Resource):
         throttles = self.services.dao(ThrottleDao, req)
         user = auth.find_login_user(identifier)
         key = f"login:{user.username if user else identifier.lower()}"
-        throttles.check(key, "Too many failed logins for this account; wait before trying again.")
+        try:
+            throttles.check(
+                key, "Too many failed logins for this account; wait before trying again."
+            )
+        except TooManyAttempts:
+            LOGINS.labels("throttled").inc()
+            raise
         # Unknown users are checked against a dummy hash: both failures cost one bcrypt check.
         if not self.services.passwords.verify(password, user.password if user else None):
             throttles.record(
@@ -94,6 +101,7 @@ class Tokens(Resource):
                 window=config.login_window,
                 lockout=config.login_lockout,
             )
+            LOGINS.labels("failure").inc()
             raise unauthorized(WRONG_CREDENTIALS, "invalid_grant")
         assert user is not None
         throttles.clear(key)
@@ -102,6 +110,7 @@ class Tokens(Resource):
             user, ttl=config.refresh_token_ttl, token_digest=TokenService.digest(refresh)
         )
         auth.safe_commit()
+        LOGINS.labels("success").inc()
         resp.set_header("Cache-Control", "no-store")
         resp.media = self._grant(req, user, session_id, refresh)
 

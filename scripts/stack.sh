@@ -25,6 +25,8 @@
 #   STACK_AUTH_RATE    nginx rate limit of /v2/auth/ per address         (30r/m)
 #   STACK_READ_TIMEOUT nginx's uwsgi_read_timeout                        (35s)
 #   STACK_READY_TIMEOUT how long `up` waits for readiness, in seconds    (120)
+#   STACK_METRICS_ALLOW networks besides loopback that may read /metrics, comma-separated
+#                      CIDRs (none); the app's METRICS_ALLOW gets the same list
 #   SECRET_KEY         else one is generated once into STACK_DIR/secret_key
 #   BCRYPT_COST        password hashing cost                             (12)
 #   SPLITS_*           uWSGI knobs (uwsgi.ini), e.g. SPLITS_PROCESSES, SPLITS_THREADS
@@ -45,12 +47,16 @@ STACK_WSGI_MODULE=${STACK_WSGI_MODULE:-api.wsgi:application}
 STACK_AUTH_RATE=${STACK_AUTH_RATE:-30r/m}
 STACK_READ_TIMEOUT=${STACK_READ_TIMEOUT:-35s}
 STACK_READY_TIMEOUT=${STACK_READY_TIMEOUT:-120}
+STACK_METRICS_ALLOW=${STACK_METRICS_ALLOW:-}
 BCRYPT_COST=${BCRYPT_COST:-12}
 
 VENV=$ROOT/.venv
 PY=$VENV/bin/python
 UWSGI=$VENV/bin/uwsgi
 NGINX_PREFIX=$STACK_DIR/nginx
+# prometheus_client's multiprocess directory, shared by every worker of every instance so that
+# one scrape adds them all up (uwsgi.ini). Emptied by `up` before the first instance starts.
+METRICS_DIR=$STACK_DIR/metrics
 NGINX_CONF=$NGINX_PREFIX/nginx.conf
 NGINX_PID=$NGINX_PREFIX/nginx.pid
 NGINX_ERROR_LOG=$NGINX_PREFIX/logs/error.log
@@ -74,6 +80,11 @@ validate_settings() {
     [[ $STACK_READ_TIMEOUT =~ ^[1-9][0-9]*s?$ ]] ||
         die "STACK_READ_TIMEOUT must be seconds, like 35s: '$STACK_READ_TIMEOUT'"
     [[ $STACK_READY_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "STACK_READY_TIMEOUT must be seconds"
+    local network
+    for network in ${STACK_METRICS_ALLOW//,/ }; do
+        [[ $network =~ ^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$ ]] ||
+            die "STACK_METRICS_ALLOW must list addresses or CIDR networks: '$network'"
+    done
 }
 
 instance_port() { echo $((STACK_API_PORT + $1)); }
@@ -239,6 +250,29 @@ wait_instance_ready() {
     done
 }
 
+# The app's METRICS_ALLOW: loopback and STACK_METRICS_ALLOW, as nginx's geo block.
+metrics_allow() {
+    local list="127.0.0.1/32,::1/128" network
+    for network in ${STACK_METRICS_ALLOW//,/ }; do
+        list+=",$network"
+    done
+    echo "$list"
+}
+
+# Empty the metrics directory, unless an instance still writes to it (its counters would go
+# backwards): a fresh start of the stack starts its figures from zero.
+reset_metrics_dir() {
+    local n
+    for n in $(known_instances); do
+        if instance_pid "$n" >/dev/null; then
+            mkdir -p "$METRICS_DIR"
+            return 0
+        fi
+    done
+    rm -rf -- "$METRICS_DIR"
+    mkdir -p "$METRICS_DIR"
+}
+
 # Start instance N unless it runs; return without waiting for its app (wait_instance_ready).
 spawn_instance() {
     local n=$1 pidfile fifo log deadline
@@ -251,6 +285,7 @@ spawn_instance() {
     log=$(instance_log "$n")
     # Left behind by a kill -9; uWSGI would refuse to create its fifo over the old one.
     rm -f "$pidfile" "$fifo"
+    mkdir -p "$METRICS_DIR"
     # setsid: the instance gets its own process group (its id is the master's pid), so it
     # outlives this script and kill-api can end master and workers together. It must not
     # inherit the lock's descriptor (9), or it would hold the lock for as long as it runs.
@@ -262,6 +297,8 @@ spawn_instance() {
         SPLITS_VIRTUALENV=$VENV \
         SPLITS_WSGI_MODULE=$STACK_WSGI_MODULE \
         SPLITS_ENV=production \
+        PROMETHEUS_MULTIPROC_DIR=$METRICS_DIR \
+        METRICS_ALLOW=$(metrics_allow) \
         DATABASE_URL=$(database_url) \
         SECRET_KEY=$(secret_key) \
         BCRYPT_COST=$BCRYPT_COST \
@@ -373,7 +410,7 @@ auth_retry_after() {
 # Render nginx/stack.conf.template into the state directory, next to copies of the shared
 # snippets (its includes are relative to the main file's directory).
 render_nginx() {
-    local template servers="" n
+    local template servers="" n network allow=""
     mkdir -p "$NGINX_PREFIX/logs" "$NGINX_PREFIX/temp"
     cp nginx/splits-*.conf "$NGINX_PREFIX/"
     for ((n = 1; n <= STACK_INSTANCES; n++)); do
@@ -386,6 +423,10 @@ render_nginx() {
     template=${template//@AUTH_RETRY_AFTER@/$(auth_retry_after)}
     template=${template//@READ_TIMEOUT@/$STACK_READ_TIMEOUT}
     template=${template//@UPSTREAM_SERVERS@/${servers%$'\n'}}
+    for network in ${STACK_METRICS_ALLOW//,/ }; do
+        allow+="        $network 1;"$'\n'
+    done
+    template=${template//@METRICS_ALLOW@/${allow%$'\n'}}
     if grep -q '@[A-Z_]*@' <<<"$template"; then
         die "unreplaced placeholder in nginx/stack.conf.template: $(grep -o '@[A-Z_]*@' <<<"$template" | head -1)"
     fi
@@ -469,6 +510,7 @@ cmd_up() {
     ensure_nginx
     ensure_database
     migrate
+    reset_metrics_dir
     # Start every instance before waiting for any: their apps load in parallel.
     for ((n = 1; n <= STACK_INSTANCES; n++)); do
         spawn_instance "$n"

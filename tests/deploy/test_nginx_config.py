@@ -18,7 +18,7 @@ NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin
 needs_nginx = pytest.mark.skipif(
     NGINX is None, reason="nginx is not installed (scripts/stack.sh up installs it)"
 )
-PROBLEM_STATUSES = {400, 404, 405, 413, 414, 429, 431, 500, 502, 503, 504}
+PROBLEM_STATUSES = {400, 403, 404, 405, 413, 414, 429, 431, 500, 502, 503, 504}
 
 
 def read(name: str) -> str:
@@ -147,3 +147,31 @@ def test_the_image_copies_every_snippet() -> None:
     included = set(re.findall(r"include (splits-[a-z]+\.conf);", "".join(map(read, configs))))
     assert included <= copied
     assert "nginx.conf" in copied
+
+
+def test_metrics_are_served_to_loopback_and_the_internal_network_only() -> None:
+    server = without_comments(read("splits-server.conf"))
+    location = server[server.index("location = /metrics {") :]
+    location = location[: location.index("\n}\n")]
+    assert "if ($splits_metrics_allowed = 0)" in location and "return 403;" in location
+    assert "include splits-uwsgi.conf;" in location
+    for name in ("nginx.conf", "stack.conf.template"):
+        config = without_comments(read(name))
+        geo = config[config.index("geo $splits_metrics_allowed {") :]
+        geo = geo[: geo.index("}")]
+        assert "default 0;" in geo and "127.0.0.1/32 1;" in geo and "::1/128 1;" in geo, name
+    assert "@METRICS_ALLOW@" in read("stack.conf.template")
+
+
+@needs_nginx
+def test_the_stack_renders_its_metrics_networks(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(STACK_SH), "check-config"],
+        env={**os.environ, "STACK_DIR": str(tmp_path), "STACK_METRICS_ALLOW": "10.9.0.0/16"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "        10.9.0.0/16 1;" in (tmp_path / "nginx" / "nginx.conf").read_text()

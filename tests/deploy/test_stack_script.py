@@ -57,6 +57,7 @@ def test_url_follows_the_port() -> None:
         ("STACK_AUTH_RATE", "lots"),
         ("STACK_READ_TIMEOUT", "forever"),
         ("STACK_INSTANCES", "0"),
+        ("STACK_METRICS_ALLOW", "10.0.0.0/8;allow all"),
     ],
 )
 def test_bad_settings_are_refused_before_anything_starts(name: str, value: str) -> None:

@@ -148,3 +148,32 @@ def test_an_app_that_cannot_load_stops_the_instance(tmp_path: Path) -> None:
         if broken.process.poll() is None:
             broken.process.kill()
     assert "no app here" in broken.log_text()
+
+
+ENV_APP = """
+import os
+
+def application(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    listing = ",".join(sorted(os.listdir(directory))) if directory else ""
+    return [f"{directory}|{listing}".encode()]
+"""
+
+
+def test_the_metrics_directory_is_set_and_emptied_when_the_instance_starts(
+    tmp_path: Path,
+) -> None:
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    (directory / "counter_999999.db").write_bytes(b"stale figures of an earlier run")
+    (tmp_path / "envapp.py").write_text(ENV_APP)
+    running = start(
+        tmp_path, "envapp:application", SPLITS_PROCESSES="1", SPLITS_METRICS_DIR=str(directory)
+    )
+    try:
+        wait_serving(running)
+        assert running.get("/").decode() == f"{directory}|"
+    finally:
+        running.process.kill()
+        running.process.wait(timeout=30)
