@@ -13,8 +13,9 @@ help: ## List the targets with what they do
 $(VENV)/.installed: pyproject.toml scripts/bootstrap.sh
 	scripts/bootstrap.sh
 
-run: $(VENV)/.installed ## Set up and run the API on SQLite at http://127.0.0.1:8000/
+run: $(VENV)/.installed ## Set up and run the API on SQLite at http://127.0.0.1:8000/ (demo data when empty)
 	$(PY) -m api db upgrade
+	$(PY) -m api seed --demo --if-empty --url http://127.0.0.1:$${PORT:-8000}
 	$(PY) -m api serve --host 127.0.0.1 --port $${PORT:-8000}
 
 test: ## Set up and run the whole suite: lint, SQLite, MariaDB, end-to-end (what CI runs)

@@ -1,4 +1,8 @@
-"""`python -m api seed`: fill the configured database with a generated team dataset."""
+"""`python -m api seed`: fill the configured database with a generated team dataset.
+
+`--demo` loads the small demo team of dao/demo.py instead (what `make run` does on an empty
+development database) and prints, once, where to go and the site admin's generated password.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,25 @@ from api.config import Config
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of `python -m api seed`."""
-    parser.add_argument("--users", type=int, required=True, help="number of users")
-    parser.add_argument("--logs", type=int, required=True, help="number of logs (over two years)")
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="load the small demo team (a dozen runners, a season of logs) and a site admin "
+        "whose generated password is printed once; never in production",
+    )
+    parser.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="with --demo: do nothing (quietly) unless the database is empty (no users, teams, "
+        "groups or logs)",
+    )
+    parser.add_argument(
+        "--url",
+        default="http://127.0.0.1:8000",
+        help="with --demo: the server's base URL, to print where to go",
+    )
+    parser.add_argument("--users", type=int, help="number of users (required without --demo)")
+    parser.add_argument("--logs", type=int, help="number of logs over two years (idem)")
     parser.add_argument("--teams", type=int, help="number of teams (default: users / 250)")
     parser.add_argument("--groups", type=int, help="number of groups (default: users / 50)")
     parser.add_argument("--comments", type=int, help="number of comments (default: logs / 4)")
@@ -37,6 +58,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def seed(args: argparse.Namespace, config: Config) -> int:
     """Seed the database named by DATABASE_URL; print the summary and the users' password."""
+    if args.demo:
+        return demo(args, config)
+    if args.users is None or args.logs is None:
+        print("error: seed needs --users and --logs (or --demo)", file=sys.stderr)
+        return 2
     from api.db import make_engine, make_session_factory
     from api.security import PasswordHasher
     from dao.errors import DomainError
@@ -80,4 +106,46 @@ def seed(args: argparse.Namespace, config: Config) -> int:
             f"({summary.bench_group_size} members); logs {summary.first_date}..{summary.last_date}"
         )
         print(f"password of every seeded user: {summary.password}")
+    return 0
+
+
+def demo(args: argparse.Namespace, config: Config) -> int:
+    """Load the demo team into an empty database; print where to go and how to log in, once."""
+    import secrets
+
+    from api.db import make_engine, make_session_factory
+    from api.security import PasswordHasher
+    from dao.demo import DemoDao
+    from dao.errors import DomainError
+
+    if config.is_production:
+        print(
+            "seed --demo: refused with SPLITS_ENV=production (the demo is for development)",
+            file=sys.stderr,
+        )
+        return 0 if args.if_empty else 2
+    engine = make_engine(config.database_url, timeout=config.db_timeout)
+    try:
+        with make_session_factory(engine)() as session:
+            dao = DemoDao(session)
+            if args.if_empty and not dao.is_empty():
+                return 0
+            password = secrets.token_urlsafe(12)
+            hasher = PasswordHasher(config.bcrypt_cost)
+            # The runners share one password nobody is told; the admin can see all of them.
+            summary = dao.load(hasher.hash(password), hasher.hash(secrets.token_urlsafe(24)))
+    except DomainError as ex:
+        print(f"error: {ex.detail}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    counts = summary.counts
+    base = args.url.rstrip("/")
+    print(
+        f"Loaded the demo team '{summary.team}': {counts['users']} users, "
+        f"{counts['groups']} groups, {counts['logs']} logs "
+        f"({summary.first_date}..{summary.last_date}), {counts['comments']} comments.\n"
+        f"Open {base}/docs and log in as '{summary.admin}' with the password: {password}\n"
+        "(shown this once: note it now; `python -m api users create` makes more users)"
+    )
     return 0
