@@ -144,8 +144,16 @@
     const body = $("body");
     body.replaceChildren();
     const json = result.json;
+    const picture = $("picture");
+    picture.replaceChildren();
+    picture.hidden = true;
     if (json && typeof json === "object" && !Array.isArray(json)) {
       if (Array.isArray(json.links)) links.append(linkGroup(json.links, json));
+      const drawing = result.status === 200 ? draw(json) : null;
+      if (drawing) {
+        picture.append(drawing);
+        picture.hidden = false;
+      }
       body.append(renderValue(json, 0, "", json, true));
     } else if (json !== null) {
       body.append(renderValue(json, 0, "", null, true));
@@ -217,6 +225,188 @@
       return el("a", { href: `#${value}`, className: "path", text: value });
     }
     return el("span", { className: `scalar ${value === null ? "null" : typeof value}`, text: JSON.stringify(value) });
+  }
+
+  // -- Pictures of training data ------------------------------------------------------------
+  // Drawn beside the JSON, as inline SVG made with DOM calls (no library, no inline script or
+  // style: the page's CSP stays strict). Colours come from classes in explorer.css; every mark
+  // has a <title>, which the browser shows on hover.
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const DAY_MS = 86400000;
+
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === undefined || value === null) continue;
+      if (name === "text") node.textContent = value;
+      else node.setAttribute(name, String(value));
+    }
+    for (const child of children) if (child) node.append(child);
+    return node;
+  }
+
+  function tip(text) {
+    return svg("title", { text });
+  }
+
+  function figure(kind, caption, drawing, legend) {
+    return el("figure", { className: `picture ${kind}`, "data-picture": kind },
+      el("figcaption", { text: caption }), drawing, legend || null);
+  }
+
+  function draw(json) {
+    if (Array.isArray(json.range_view)) return drawCalendar(json);
+    if (Array.isArray(json.leaderboard)) return drawLeaderboard(json);
+    if (json.stats && typeof json.stats === "object" && "miles_all_time" in json.stats) {
+      return drawStatistics(json);
+    }
+    return null;
+  }
+
+  function utcDay(text) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(text));
+    return match ? Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])) : null;
+  }
+
+  function isoDay(ms) {
+    return new Date(ms).toISOString().slice(0, 10);
+  }
+
+  function round(value, digits = 1) {
+    return Number(value || 0).toFixed(digits);
+  }
+
+  // A range view: one cell per day of the requested range, a column per week (Monday first),
+  // shaded by miles in five steps of the range's busiest day; a logged day's title gives its
+  // miles and feel.
+  function drawCalendar(json) {
+    const parts = String(json.self || "").split("?")[0].split("/");
+    const days = new Map(json.range_view.map((day) => [day.date, day]));
+    let first = utcDay(parts[parts.length - 2]);
+    const last = utcDay(parts[parts.length - 1]);
+    if (first === null || last === null || last < first) return null;
+    const longest = 53 * 7 - 1; // a year of columns; longer ranges show their last year
+    const clipped = (last - first) / DAY_MS > longest;
+    if (clipped) first = last - longest * DAY_MS;
+    const most = Math.max(0, ...json.range_view.map((day) => Number(day.miles) || 0));
+    const cell = 13;
+    const top = 16;
+    const left = 28;
+    const offset = (new Date(first).getUTCDay() + 6) % 7; // Monday = 0
+    const weeks = Math.ceil((offset + (last - first) / DAY_MS + 1) / 7);
+    const graphic = svg("svg", { class: "calendar", width: left + weeks * cell + 4,
+      height: top + 7 * cell + 4, role: "img", "aria-label": "Daily miles and feel" });
+    ["Mon", "", "Wed", "", "Fri", "", "Sun"].forEach((name, row) => {
+      if (name) graphic.append(svg("text", { x: 0, y: top + row * cell + 10, class: "axis", text: name }));
+    });
+    let month = -1;
+    for (let ms = first, index = offset; ms <= last; ms += DAY_MS, index += 1) {
+      const date = isoDay(ms);
+      const column = Math.floor(index / 7);
+      const row = index % 7;
+      const thisMonth = new Date(ms).getUTCMonth();
+      if (thisMonth !== month && row === 0) {
+        month = thisMonth;
+        graphic.append(svg("text", { x: left + column * cell, y: 10, class: "axis",
+          text: new Date(ms).toLocaleString("en", { month: "short", timeZone: "UTC" }) }));
+      }
+      const day = days.get(date);
+      const miles = day ? Number(day.miles) || 0 : 0;
+      const level = !day ? 0 : most <= 0 ? 1 : Math.min(4, 1 + Math.floor((miles / most) * 3.999));
+      const title = day ? `${date}: ${round(miles, 2)} mi, feel ${day.feel === null ? "-" : day.feel}`
+        : `${date}: nothing logged`;
+      graphic.append(svg("rect", { x: left + column * cell, y: top + row * cell, width: cell - 2,
+        height: cell - 2, rx: 2, class: `day lv${level}${day ? " logged" : ""}`, "data-date": date,
+        "data-miles": day ? miles : null, "data-feel": day ? day.feel : null }, tip(title)));
+    }
+    const legend = el("p", { className: "legend" }, "less ",
+      ...[0, 1, 2, 3, 4].map((level) => svg("svg", { width: 12, height: 12, class: "swatch" },
+        svg("rect", { width: 11, height: 11, rx: 2, class: `lv${level}` }))),
+      ` more (busiest day ${round(most, 2)} mi)${clipped ? "; the last year of the range" : ""}`);
+    const total = json.range_view.reduce((sum, day) => sum + (Number(day.miles) || 0), 0);
+    return figure("calendar", `${json.range_view.length} days logged, ${round(total)} miles. ` +
+      "Hover a day for its miles and feel.", graphic, legend);
+  }
+
+  const KINDS = [
+    ["miles_run", "run"], ["miles_biked", "bike"], ["miles_swam", "swim"], ["miles_other", "other"],
+  ];
+
+  function legendOf(kinds) {
+    return el("p", { className: "legend" }, ...kinds.flatMap(([, name]) => [
+      svg("svg", { width: 12, height: 12, class: "swatch" },
+        svg("rect", { width: 11, height: 11, rx: 2, class: `kind-${name}` })), ` ${name} `]));
+  }
+
+  // A leaderboard: one horizontal bar per runner, split by exercise type, longest = most miles.
+  function drawLeaderboard(json) {
+    const rows = json.leaderboard;
+    if (!rows.length) return null;
+    const most = Math.max(...rows.map((row) => Number(row.miles) || 0), 0.001);
+    const label = 130;
+    const width = 360;
+    const height = 18;
+    const graphic = svg("svg", { class: "leaderboard", width: label + width + 70,
+      height: rows.length * height + 4, role: "img", "aria-label": "Miles by runner and type" });
+    rows.forEach((row, index) => {
+      const name = [row.first, row.last].filter(Boolean).join(" ") || row.username || "?";
+      const y = index * height + 2;
+      const bar = svg("g", { class: "bar", "data-username": row.username || "",
+        "data-miles": row.miles });
+      bar.append(svg("text", { x: 0, y: y + 12, class: "name", text: `${index + 1}. ${name}` }));
+      let x = label;
+      for (const [field, kind] of KINDS) {
+        const miles = Number(row[field]) || 0;
+        const length = (miles / most) * width;
+        if (length > 0) {
+          bar.append(svg("rect", { x, y, width: length, height: height - 5, class: `kind-${kind}` },
+            tip(`${name}: ${round(miles)} mi ${kind}`)));
+        }
+        x += length;
+      }
+      bar.append(svg("text", { x: x + 4, y: y + 12, class: "value", text: `${round(row.miles)} mi` }));
+      graphic.append(bar);
+    });
+    return figure("leaderboard", `${rows.length} runners by miles.`, graphic, legendOf(KINDS));
+  }
+
+  // Statistics: per period, the miles split into running and the rest (each bar is its own
+  // period's total), and the mean feel on a 1 to 10 scale.
+  function drawStatistics(json) {
+    const stats = json.stats;
+    const periods = [["past_week", "past week"], ["past_month", "past month"],
+      ["past_year", "past year"], ["all_time", "all time"]];
+    const label = 90;
+    const width = 220;
+    const feelLeft = label + width + 110;
+    const height = 22;
+    const graphic = svg("svg", { class: "statistics", width: feelLeft + 130,
+      height: periods.length * height + 20, role: "img", "aria-label": "Miles and feel by period" });
+    graphic.append(svg("text", { x: feelLeft, y: 10, class: "axis", text: "feel 1 to 10" }));
+    periods.forEach(([key, name], index) => {
+      const miles = Number(stats[`miles_${key}`]) || 0;
+      const run = Math.min(miles, Number(stats[`run_miles_${key}`]) || 0);
+      const feel = stats[`feel_${key}`];
+      const y = 16 + index * height;
+      const row = svg("g", { class: "period", "data-period": key });
+      row.append(svg("text", { x: 0, y: y + 12, class: "name", text: name }));
+      const runLength = miles > 0 ? (run / miles) * width : 0;
+      row.append(svg("rect", { x: label, y, width: runLength, height: height - 8, class: "kind-run" },
+        tip(`${name}: ${round(run)} mi running`)));
+      row.append(svg("rect", { x: label + runLength, y, width: miles > 0 ? width - runLength : 0,
+        height: height - 8, class: "kind-other" }, tip(`${name}: ${round(miles - run)} mi other`)));
+      row.append(svg("text", { x: label + width + 6, y: y + 12, class: "value",
+        text: `${round(miles)} mi` }));
+      row.append(svg("line", { x1: feelLeft, x2: feelLeft + 120, y1: y + 7, y2: y + 7, class: "scale" }));
+      if (typeof feel === "number") {
+        row.append(svg("circle", { cx: feelLeft + ((feel - 1) / 9) * 120, cy: y + 7, r: 5,
+          class: "feel" }, tip(`${name}: mean feel ${round(feel, 2)}`)));
+      }
+      graphic.append(row);
+    });
+    return figure("statistics", "Miles per period (running and the rest) and mean feel.", graphic,
+      legendOf([["", "run"], ["", "other"]]));
   }
 
   // -- Following links ----------------------------------------------------------------------

@@ -7,6 +7,10 @@ over real HTTP (wsgiref, see conftest.py). The tests skip only when Chromium can
 
 from __future__ import annotations
 
+import datetime as dt
+import http.client
+import json
+import os
 import re
 import subprocess
 from collections.abc import Iterator
@@ -14,9 +18,12 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from sqlalchemy.orm import Session
 
-from tests.clients.conftest import LiveServer
-from tests.factories import PASSWORD
+from dao.demo import ADMIN as DEMO_ADMIN
+from dao.demo import DemoDao
+from tests.clients.conftest import LiveServer, start_live_server
+from tests.factories import PASSWORD, password_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -189,3 +196,103 @@ def test_user_text_is_shown_as_text_never_run_as_html(page, live_server):
     expect(page.locator("#body")).to_contain_text("<img src=x onerror=")
     assert page.locator("#body img").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+# -- Pictures of training data, on the demo team -------------------------------------------------
+
+OUTPUT = Path(os.environ.get("SPLITS_TEST_OUTPUT", ROOT / "var" / "test-output")) / "explorer"
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server over a database holding the demo team (`python -m api seed --demo`)."""
+    live, stop = start_live_server(tmp_path_factory.mktemp("demo"))
+    try:
+        with Session(live.engine) as session:
+            # The admin's password is the test password here; the command generates one.
+            DemoDao(session).load(password_hash(PASSWORD), password_hash("unknown password 1"))
+        yield live
+    finally:
+        stop()
+
+
+def _api_get(live: LiveServer, path: str) -> dict:
+    """GET `path` as the demo admin, outside the browser, to know what the page must draw."""
+    host, port = live.url.removeprefix("http://").split(":")
+
+    def call(method: str, target: str, body: bytes | None, headers: dict[str, str]) -> dict:
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        try:
+            connection.request(method, target, body=body, headers=headers)
+            answer = connection.getresponse()
+            assert answer.status == 200, (target, answer.status)
+            return dict(json.loads(answer.read()))
+        finally:
+            connection.close()
+
+    credentials = json.dumps({"username": DEMO_ADMIN, "password": PASSWORD}).encode()
+    token = call("POST", "/v2/auth/token", credentials, {"Content-Type": "application/json"})
+    return call("GET", path, None, {"Authorization": f"Bearer {token['access_token']}"})
+
+
+def _screenshot(page: Page, name: str) -> Path:
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    path = OUTPUT / name
+    page.locator("#picture").screenshot(path=str(path))
+    print(f"\nscreenshot: {path}")
+    return path
+
+
+def test_a_groups_calendar_leaderboard_and_statistics_are_drawn(page, demo_server):
+    _log_in(page, demo_server, DEMO_ADMIN)
+    # Root -> groups -> the distance squad, by links only.
+    page.locator('#links button[data-rel="root"]').click()
+    page.locator('#links button[data-rel="groups"]').click()
+    expect(page.locator("#status")).to_contain_text("GET /v2/groups")
+    _status(page, 200)
+    page.locator('#body button[data-rel="self"][data-href^="/v2/groups/"]').first.click()
+    _status(page, 200)
+    group_path = page.locator("#address").input_value()
+    group_id = group_path.rsplit("/", 1)[1]
+    assert page.locator("#picture").is_hidden()  # a group itself has nothing to draw
+
+    # Its statistics: a small chart of four periods.
+    page.locator(
+        f'#body button[data-rel="statistics"][data-href="/v2/groups/statistics/{group_id}"]'
+    ).click()
+    _status(page, 200)
+    expect(page.locator("#picture figure.statistics")).to_be_visible()
+    expect(page.locator("#picture g.period")).to_have_count(4)
+    expect(page.locator("#body")).to_contain_text("miles_all_time")  # the JSON stays
+
+    # Its range view (this year, from the statistics' links): one cell per day.
+    range_link = page.locator('#links button[data-rel="range_view"]')
+    range_path = range_link.get_attribute("data-href")
+    range_link.click()
+    _status(page, 200)
+    view = _api_get(demo_server, range_path)["range_view"]
+    start, end = range_path.split("/")[-2:]
+    days = (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days + 1
+    assert len(view) > 50
+    expect(page.locator("#picture rect.day")).to_have_count(days)
+    expect(page.locator("#picture rect.day.logged")).to_have_count(len(view))
+    busiest = max(view, key=lambda day: day["miles"])
+    cell = page.locator(f'#picture rect.day[data-date="{busiest["date"]}"]')
+    expect(cell).to_have_class(re.compile(r"\blv4\b"))
+    expect(cell.locator("title")).to_have_text(re.compile(rf"feel {busiest['feel']}$"))
+    _screenshot(page, "range-view-calendar.png")
+
+    # Back to the group and on to its leaderboard: one bar per runner.
+    page.go_back()
+    page.go_back()
+    expect(page.locator("#status")).to_contain_text(f"GET {group_path} ")
+    leaderboard_path = f"/v2/groups/leaderboard/{group_id}"
+    page.locator(f'#body button[data-rel="leaderboard"][data-href="{leaderboard_path}"]').click()
+    _status(page, 200)
+    board = _api_get(demo_server, leaderboard_path)["leaderboard"]
+    assert len(board) >= 3
+    bars = page.locator("#picture g.bar")
+    expect(bars).to_have_count(len(board))
+    expect(bars.first).to_have_attribute("data-username", board[0]["username"])
+    expect(bars.first.locator("rect.kind-run")).to_have_count(1)
+    _screenshot(page, "leaderboard-bars.png")
