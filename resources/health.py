@@ -21,7 +21,11 @@ class Health(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Say the process is alive; touches nothing else."""
-        resp.media = {"self": "/health", "status": "ok", "links": self.links(req, "api.ready")}
+        resp.media = {
+            "self": "/health",
+            "status": "ok",
+            "links": self.links(req, "api.ready", "api.metrics"),
+        }
 
     def on_get_ready(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Check that the database answers and its schema is at the migrations' head."""

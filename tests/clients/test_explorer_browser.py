@@ -243,32 +243,55 @@ def _screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def test_a_groups_calendar_leaderboard_and_statistics_are_drawn(page, demo_server):
-    _log_in(page, demo_server, DEMO_ADMIN)
-    # Root -> groups -> the distance squad, by links only.
-    page.locator('#links button[data-rel="root"]').click()
+def _open_group(page: Page) -> tuple[str, str]:
+    """Go to / (the address bar), follow groups -> the first group; return its path and id."""
+    page.locator("#address").fill("/")
+    page.locator("#address-form button[type=submit]").click()
+    expect(page.locator("#status")).to_contain_text("GET / ")
     page.locator('#links button[data-rel="groups"]').click()
-    expect(page.locator("#status")).to_contain_text("GET /v2/groups")
+    expect(page.locator("#status")).to_contain_text("GET /v2/groups ")
     _status(page, 200)
     page.locator('#body button[data-rel="self"][data-href^="/v2/groups/"]').first.click()
+    expect(page.locator("#status")).to_contain_text(re.compile(r"GET /v2/groups/\d+ "))
     _status(page, 200)
     group_path = page.locator("#address").input_value()
-    group_id = group_path.rsplit("/", 1)[1]
-    assert page.locator("#picture").is_hidden()  # a group itself has nothing to draw
+    return group_path, group_path.rsplit("/", 1)[1]
 
-    # Its statistics: a small chart of four periods.
-    page.locator(
-        f'#body button[data-rel="statistics"][data-href="/v2/groups/statistics/{group_id}"]'
-    ).click()
+
+def test_a_groups_calendar_leaderboard_and_statistics_are_drawn(page, demo_server):
+    _log_in(page, demo_server, DEMO_ADMIN)
+    # Root -> groups -> the distance squad -> its leaderboard, by links only.
+    group_path, group_id = _open_group(page)
+    assert page.locator("#picture").is_hidden()  # a group itself has nothing to draw
+    leaderboard_path = f"/v2/groups/leaderboard/{group_id}"
+    page.locator(f'#body button[data-rel="leaderboard"][data-href="{leaderboard_path}"]').click()
+    expect(page.locator("#status")).to_contain_text(f"GET {leaderboard_path} ")
+    _status(page, 200)
+    board = _api_get(demo_server, leaderboard_path)["leaderboard"]
+    assert len(board) >= 3
+    bars = page.locator("#picture g.bar")
+    expect(bars).to_have_count(len(board))
+    expect(bars.first).to_have_attribute("data-username", board[0]["username"])
+    expect(bars.first.locator("rect.kind-run")).to_have_count(1)
+    expect(page.locator("#body")).to_contain_text("miles_run")  # the JSON stays
+    _screenshot(page, "leaderboard-bars.png")
+
+    # The same group again, then its statistics: a small chart of four periods.
+    assert _open_group(page) == (group_path, group_id)
+    statistics = f"/v2/groups/statistics/{group_id}"
+    page.locator(f'#body button[data-rel="statistics"][data-href="{statistics}"]').click()
+    expect(page.locator("#status")).to_contain_text(f"GET {statistics} ")
     _status(page, 200)
     expect(page.locator("#picture figure.statistics")).to_be_visible()
     expect(page.locator("#picture g.period")).to_have_count(4)
-    expect(page.locator("#body")).to_contain_text("miles_all_time")  # the JSON stays
+    expect(page.locator("#body")).to_contain_text("miles_all_time")
 
     # Its range view (this year, from the statistics' links): one cell per day.
     range_link = page.locator('#links button[data-rel="range_view"]')
     range_path = range_link.get_attribute("data-href")
+    assert range_path
     range_link.click()
+    expect(page.locator("#status")).to_contain_text(f"GET {range_path} ")
     _status(page, 200)
     view = _api_get(demo_server, range_path)["range_view"]
     start, end = range_path.split("/")[-2:]
@@ -281,18 +304,3 @@ def test_a_groups_calendar_leaderboard_and_statistics_are_drawn(page, demo_serve
     expect(cell).to_have_class(re.compile(r"\blv4\b"))
     expect(cell.locator("title")).to_have_text(re.compile(rf"feel {busiest['feel']}$"))
     _screenshot(page, "range-view-calendar.png")
-
-    # Back to the group and on to its leaderboard: one bar per runner.
-    page.go_back()
-    page.go_back()
-    expect(page.locator("#status")).to_contain_text(f"GET {group_path} ")
-    leaderboard_path = f"/v2/groups/leaderboard/{group_id}"
-    page.locator(f'#body button[data-rel="leaderboard"][data-href="{leaderboard_path}"]').click()
-    _status(page, 200)
-    board = _api_get(demo_server, leaderboard_path)["leaderboard"]
-    assert len(board) >= 3
-    bars = page.locator("#picture g.bar")
-    expect(bars).to_have_count(len(board))
-    expect(bars.first).to_have_attribute("data-username", board[0]["username"])
-    expect(bars.first.locator("rect.kind-run")).to_have_count(1)
-    _screenshot(page, "leaderboard-bars.png")
