@@ -53,6 +53,7 @@ ERRORS: dict[int, tuple[str, str, tuple[str, ...]]] = {
     403: ("Forbidden", "The caller may not do this (or the endpoint is disabled).", ()),
     404: ("NotFound", "No such resource, or it was deleted.", ()),
     409: ("Conflict", "The change collides with existing data (a duplicate).", ()),
+    410: ("Gone", "The resource existed but has expired for good.", ()),
     412: ("PreconditionFailed", "If-Match names a version that is no longer current.", ()),
     413: ("ContentTooLarge", "The body is larger than the server accepts (1 MiB).", ()),
     415: ("UnsupportedMediaType", "The body's Content-Type is not accepted here.", ()),

@@ -9,11 +9,12 @@ from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import defer
 
 from dao.base import APP_NAME, Dao
-from dao.errors import Conflict, NotFound
+from dao.errors import Conflict, InvalidInput, NotFound
 from dao.search import TextFilter
 from models import (
     AuthSession,
     Comment,
+    EmailChange,
     Flair,
     ForgotPassword,
     GroupMember,
@@ -24,7 +25,13 @@ from models import (
     User,
 )
 
-#: The profile fields a user may change with PUT or PATCH (username and password are not).
+
+class EmailChangeRequired(InvalidInput):
+    """Raise when a profile update names another e-mail address than the user's own."""
+
+
+#: The profile fields of PUT and PATCH; the e-mail must stay the same (username and password
+#: are not editable here either).
 EDITABLE_FIELDS = (
     "first",
     "last",
@@ -139,17 +146,28 @@ class UserDao(Dao):
         return user
 
     def update_profile(self, user: User, values: dict[str, Any], *, by: str) -> bool:
-        """Replace the editable fields with `values`; return whether anything changed."""
-        new = {name: values.get(name) for name in EDITABLE_FIELDS}
-        if new["email"] and self.email_taken(new["email"], except_username=user.username):
-            raise Conflict(f"The e-mail address '{new['email']}' is already registered.")
+        """Replace the editable fields with `values`; return whether anything changed.
+
+        The e-mail must be the current one, compared without regard to case (as the unique
+        index does) and kept as stored: a new address needs the password and a code mailed
+        to it (dao/email_changes.py), so a different one is EmailChangeRequired.
+        """
+        email = values.get("email")
+        if (email or "").lower() != (user.email or "").lower():
+            raise EmailChangeRequired(
+                "A profile update cannot change the e-mail address: request the change with "
+                "your password (POST /v2/users/{username}/email) and confirm it with the code "
+                "mailed to the new address.".replace("{username}", user.username),
+                errors=[{"path": "/email", "message": "differs from your e-mail address"}],
+            )
+        new = {name: values.get(name) for name in EDITABLE_FIELDS if name != "email"}
         changed = {name: value for name, value in new.items() if getattr(user, name) != value}
         if not changed:
             return False
         for name, value in changed.items():
             setattr(user, name, value)
         user.modified_date, user.modified_user, user.modified_app = self.clock(), by, APP_NAME
-        self.safe_commit("The e-mail address is already registered.")
+        self.safe_commit()
         return True
 
     def touch_last_login(self, user: User) -> dt.datetime:
@@ -191,6 +209,7 @@ class UserDao(Dao):
             delete(Notification).where(Notification.username == name),
             delete(Flair).where(Flair.username == name),
             delete(ForgotPassword).where(ForgotPassword.username == name),
+            delete(EmailChange).where(EmailChange.username == name),
             delete(GroupMember).where(GroupMember.username == name),
             delete(TeamMember).where(TeamMember.username == name),
             delete(AuthSession).where(AuthSession.username == name),

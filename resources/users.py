@@ -13,7 +13,7 @@ from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
 from api.security import check_password_rules
 from dao.registration import RegistrationDao
-from dao.users import EDITABLE_FIELDS, UserDao
+from dao.users import EDITABLE_FIELDS, EmailChangeRequired, UserDao
 from models import User
 from resources.base import Resource
 
@@ -24,6 +24,7 @@ USER_LINKS = (
     "users.item",
     "users.replace",
     "users.patch",
+    "users.email_change",
     "users.delete",
     "users.soft_delete",
     "auth.revoke_user",
@@ -147,7 +148,11 @@ class Users(Resource):
         if document is None:  # PATCH: apply to the current profile, then check as PUT does
             document = apply_patch(req, editable_document(user))
             self.services.schemas.validate("user-update", document)
-        updated = users.update_profile(user, document, by=req.context.user.username)
+        try:
+            updated = users.update_profile(user, document, by=req.context.user.username)
+        except EmailChangeRequired as ex:  # point the client at the endpoint that can do it
+            ex.links = self.links(req, "users.email_change", username=username)
+            raise
         resp.etag = etag_for(user.version, "p")
         resp.media = {**self._item(req, user), "updated": updated}
 

@@ -216,11 +216,18 @@ def test_put_reports_every_invalid_field(client, runners):
     assert {"/first", "/email", "/class_year", "/week_start", ""} <= paths
 
 
-def test_put_with_a_taken_email_is_409(client, runners):
+def test_put_with_a_taken_email_is_refused_and_changes_nothing(client, runners):
+    # A PUT never changes the e-mail (docs/compatibility.md); a taken one is 409 at the
+    # e-mail change endpoint (tests/resources/test_email_change.py).
     result = client.simulate_put(
         "/v2/users/alice", json=profile(email="BOB@example.com"), headers=runners["alice"]
     )
-    assert result.status_code == 409
+    assert result.status_code == 400
+    assert ("POST", "/v2/users/alice/email") in {
+        (k["method"], k["href"]) for k in result.json["links"]
+    }
+    mine = client.simulate_get("/v2/users/alice", headers=runners["alice"]).json["user"]
+    assert mine["email"] == "alice@example.com"
 
 
 def test_put_with_a_stale_if_match_is_412(client, runners):
