@@ -56,10 +56,17 @@ class EmailChangeDao(Dao):
         """Return the user's pending change, or None (an expired one is still returned)."""
         return self.session.get(EmailChange, username)
 
-    def get(self, username: str) -> EmailChange:
-        """Return the user's unexpired pending change, or raise NotFound."""
+    def current(self, username: str) -> EmailChange | None:
+        """Return the user's unexpired pending change, or None."""
         change = self.pending(username)
         if change is None or change.expires_at <= self.clock():
+            return None
+        return change
+
+    def get(self, username: str) -> EmailChange:
+        """Return the user's unexpired pending change, or raise NotFound."""
+        change = self.current(username)
+        if change is None:
             raise NotFound(NO_PENDING.format(username=username))
         return change
 

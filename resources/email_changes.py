@@ -1,4 +1,4 @@
-"""E-mail changes: ask with your password, confirm with the code mailed to the new address.
+"""Your e-mail address: change it with your password, confirm with the code mailed to it.
 
 A profile PUT or PATCH cannot change the e-mail (it answers 400 with a link here): the e-mail is
 where password resets go and what logins accept, so a new address needs the current password
@@ -60,23 +60,21 @@ def changed_message(user: User, new_email: str) -> str:
 class EmailChanges(Resource):
     """A user's pending e-mail change: request, read, confirm, cancel."""
 
-    def _view(self, req: falcon.Request, user: User, change: EmailChange) -> dict[str, Any]:
+    def _view(self, req: falcon.Request, user: User, change: EmailChange | None) -> dict[str, Any]:
+        """Represent the user's e-mail: the confirmed address and the pending change, if any."""
         username = user.username
+        names = ("users.email_change",)
+        if change is not None:
+            names = ("users.email_confirm", "users.email_cancel", *names)
         return {
             "self": f"/v2/users/{username}/email",
             "username": username,
             "email": user.email,
-            "new_email": change.new_email,
-            "expires": change.expires_at,
-            "attempts_left": max(0, MAX_ATTEMPTS - change.attempts),
-            "links": self.links(
-                req,
-                "users.email_confirm",
-                "users.email_cancel",
-                "users.email_change",
-                "users.item",
-                username=username,
-            ),
+            "pending": change is not None,
+            "new_email": change.new_email if change else None,
+            "expires": change.expires_at if change else None,
+            "attempts_left": max(0, MAX_ATTEMPTS - change.attempts) if change else None,
+            "links": self.links(req, *names, "users.item", username=username),
         }
 
     def _check_password(self, req: falcon.Request, password: str) -> None:
@@ -102,9 +100,9 @@ class EmailChanges(Resource):
             raise Forbidden(WRONG_PASSWORD)
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """Read your pending e-mail change (404 when there is none)."""
+        """Read your e-mail address and its pending change, if any (links to confirm it)."""
         user = self.services.dao(UserDao, req).get_by_username(username)
-        change = self.services.dao(EmailChangeDao, req).get(username)
+        change = self.services.dao(EmailChangeDao, req).current(username)
         resp.media = self._view(req, user, change)
 
     def on_post(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
@@ -166,17 +164,17 @@ class EmailChanges(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "users.email_pending",
+        "users.email",
         "GET",
         "/v2/users/{username}/email",
         EmailChanges,
         None,
         Auth.OWNER,
-        "email_change",
-        "Read your pending e-mail change",
+        "email",
+        "Read your e-mail address and its pending change",
         collection="users",
         owner_param="username",
-        returns="email-change-pending",
+        returns="user-email",
     ),
     Endpoint(
         "users.email_change",
@@ -191,7 +189,7 @@ ENDPOINTS = (
         schema="email-change",
         owner_param="username",
         statuses=(202, 429),
-        returns="email-change-pending",
+        returns="user-email",
     ),
     Endpoint(
         "users.email_cancel",

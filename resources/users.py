@@ -24,6 +24,7 @@ USER_LINKS = (
     "users.item",
     "users.replace",
     "users.patch",
+    "users.email",
     "users.email_change",
     "users.delete",
     "users.soft_delete",

@@ -170,7 +170,7 @@ def test_change_confirm_and_use_the_new_address(mail_client, runners, mailbox, d
     body = asked.json
     assert body["self"] == CHANGE == asked.headers["content-location"]
     assert body["email"] == "alice@example.com" and body["new_email"] == NEW
-    assert body["attempts_left"] == MAX_ATTEMPTS
+    assert body["pending"] is True and body["attempts_left"] == MAX_ATTEMPTS
     expires = dt.datetime.fromisoformat(body["expires"].rstrip("Z"))
     assert dt.timedelta(hours=1, minutes=59) < expires - before <= dt.timedelta(hours=2, minutes=1)
     assert {("POST", CONFIRM), ("DELETE", CHANGE)} <= actions(body)
@@ -198,7 +198,9 @@ def test_change_confirm_and_use_the_new_address(mail_client, runners, mailbox, d
 
     assert token_for(client, NEW).status_code == 200
     assert token_for(client, "alice@example.com").status_code == 401
-    assert client.simulate_get(CHANGE, headers=alice).status_code == 404
+    after = client.simulate_get(CHANGE, headers=alice).json
+    assert after["pending"] is False and after["email"] == NEW and after["new_email"] is None
+    assert ("POST", CONFIRM) not in actions(after) and ("POST", CHANGE) in actions(after)
     # The reset code mailed to the old address is spent; new ones go to the new address.
     assert db.scalars(select(ForgotPassword).where(ForgotPassword.username == "alice")).all() == []
     mailbox.clear()
@@ -225,12 +227,28 @@ def test_requests_are_throttled_per_account(client, runners):
     assert statuses == [202] * 5 + [429]
 
 
+def test_the_email_resource_without_a_pending_change(client, runners):
+    mine = client.simulate_get(CHANGE, headers=runners["alice"])
+    assert mine.status_code == 200
+    assert mine.json == {
+        **mine.json,
+        "self": CHANGE,
+        "username": "alice",
+        "email": "alice@example.com",
+        "pending": False,
+        "new_email": None,
+        "expires": None,
+        "attempts_left": None,
+    }
+    assert actions(mine.json) == {("POST", CHANGE)}
+
+
 def test_cancel(client, runners):
     alice = runners["alice"]
     assert client.simulate_delete(CHANGE, headers=alice).status_code == 404
     ask(client, alice)
     assert client.simulate_delete(CHANGE, headers=alice).status_code == 204
-    assert client.simulate_get(CHANGE, headers=alice).status_code == 404
+    assert client.simulate_get(CHANGE, headers=alice).json["pending"] is False
     assert confirm(client, alice, "ABCDEFGH").status_code == 404
 
 
@@ -277,7 +295,7 @@ def test_an_expired_change_is_410_then_gone(mail_client, runners, mailbox, db):
         .values(expires_at=dt.datetime(2020, 1, 1))
     )
     db.commit()
-    assert client.simulate_get(CHANGE, headers=alice).status_code == 404
+    assert client.simulate_get(CHANGE, headers=alice).json["pending"] is False
     assert confirm(client, alice, code).status_code == 410
     assert confirm(client, alice, code).status_code == 404
 
@@ -390,9 +408,11 @@ def test_a_site_admins_put_cannot_change_the_address_either(client, runners):
 def test_the_user_representation_links_the_change_when_allowed(client, runners, caller, shown):
     user = client.simulate_get("/v2/users/alice", headers=runners[caller]).json["user"]
     assert (("POST", CHANGE) in actions(user)) is shown
-    link = next((k for k in user["links"] if k["href"] == CHANGE), None)
+    assert (CHANGE in {k["href"] for k in user["links"] if k["method"] == "GET"}) is shown
+    posts = [k for k in user["links"] if (k["method"], k["href"]) == ("POST", CHANGE)]
     if shown:
-        assert link["schema"] == "/v2/schemas/email-change.json" and link["auth"] == "owner"
+        assert posts[0]["schema"] == "/v2/schemas/email-change.json"
+        assert posts[0]["auth"] == "owner"
 
 
 def test_the_endpoints_are_documented(client):
