@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from dao.base import APP_NAME, Dao
 from dao.codes import new_code
@@ -109,7 +109,7 @@ class EmailChangeDao(Dao):
         cannot exceed it); the last wrong one voids the change. An expired change is Gone, an
         address that another account took meanwhile is a Conflict; both void the change.
         """
-        change = self.get_unexpired_or_gone(user.username)
+        self.get_unexpired_or_gone(user.username)
         spent = self.session.execute(
             update(EmailChange)
             .where(EmailChange.username == user.username, EmailChange.attempts < MAX_ATTEMPTS)
@@ -120,7 +120,14 @@ class EmailChangeDao(Dao):
         if spent.rowcount != 1:  # type: ignore[attr-defined]
             self._void(user.username)
             raise NotFound(NO_PENDING.format(username=user.username))
-        self.session.refresh(change)
+        # Read it again: a concurrent request may have replaced it, or a cancel removed it.
+        change: EmailChange | None = self.session.scalar(
+            select(EmailChange)
+            .where(EmailChange.username == user.username)
+            .execution_options(populate_existing=True)
+        )
+        if change is None:
+            raise NotFound(NO_PENDING.format(username=user.username))
         if not hmac.compare_digest(change.code_hash, code_digest(secret, user.username, code)):
             left = MAX_ATTEMPTS - change.attempts
             if left <= 0:

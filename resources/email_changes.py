@@ -63,7 +63,7 @@ class EmailChanges(Resource):
     def _view(self, req: falcon.Request, user: User, change: EmailChange | None) -> dict[str, Any]:
         """Represent the user's e-mail: the confirmed address and the pending change, if any."""
         username = user.username
-        names = ("users.email_change",)
+        names: tuple[str, ...] = ("users.email_change",)
         if change is not None:
             names = ("users.email_confirm", "users.email_cancel", *names)
         return {
