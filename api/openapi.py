@@ -16,7 +16,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from api.media import MAX_DEPTH
 from api.paging import INTEGER_PARAMETERS, PATH_ID
+from api.patching import MAX_COPIED_BYTES, MAX_OPERATIONS
 from api.registry import Auth, Endpoint, ParamType, Registry
 from api.validation import SCHEMA_DIR
 
@@ -78,8 +80,13 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 JSON_PATCH_SCHEMA: dict[str, Any] = {
     "title": "JsonPatch",
-    "description": "A JSON Patch (RFC 6902): operations applied in order.",
+    "description": (
+        "A JSON Patch (RFC 6902): operations applied in order. An operation that would make the"
+        f" document larger than the body limit or deeper than {MAX_DEPTH} levels, or bring the"
+        f" values copied and moved past {MAX_COPIED_BYTES} bytes in all, is refused (400)."
+    ),
     "type": "array",
+    "maxItems": MAX_OPERATIONS,
     "items": {
         "type": "object",
         "required": ["op", "path"],

@@ -344,3 +344,9 @@ def test_any_patch_to_any_endpoint_is_answered_without_a_5xx(client, targets, pa
         assert result.status_code in PATCH_STATUSES, (path, result.text)
         assert merged.status_code in PATCH_STATUSES, (path, merged.text)
         assert peak < PEAK_BYTES
+
+
+def test_the_openapi_document_states_the_operation_limit(client):
+    schema = client.simulate_get("/v2/openapi.json").json["components"]["schemas"]["JsonPatch"]
+    assert schema["maxItems"] == MAX_OPERATIONS
+    assert str(MAX_COPIED_BYTES) in schema["description"]
