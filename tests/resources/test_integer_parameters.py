@@ -68,10 +68,12 @@ def promised(schema: dict[str, Any], value: str) -> bool:
     return schema["minimum"] <= int(value) <= schema["maximum"]
 
 
-def _sample(name: str, schema: dict[str, Any], method: str) -> str:
-    """Return a valid value of a parameter other than the one under test."""
+def _sample(name: str, schema: dict[str, Any], method: str, group_id: int) -> str:
+    """Return a valid value of a parameter other than the one under test (ids exist)."""
     if schema.get("type") == "integer":
-        return str(schema.get("default", schema["minimum"]))
+        if name in ("limit", "offset"):
+            return str(schema.get("default", schema["minimum"]))
+        return str(group_id)  # the only other integer path field is a group's
     if "enum" in schema:
         return "all" if "all" in schema["enum"] else schema["enum"][0]
     return {
@@ -92,7 +94,7 @@ def test_integer_parameters_answer_what_the_document_promises(client, club, meth
     bounds = [schema["minimum"] - 1, schema["minimum"], schema["maximum"], schema["maximum"] + 1]
     for value in [*VALUES, *map(str, bounds)]:
         values = {
-            other: _sample(other, parameter["schema"], method)
+            other: _sample(other, parameter["schema"], method, club.varsity.id)
             for other, parameter in parameters.items()
             if other != name and parameter["in"] == "path"
         }
