@@ -102,6 +102,11 @@ class Notification(AuditMixin, VersionedMixin, Base):
     viewed: Mapped[str] = mapped_column(CHAR(1))
     # VARCHAR(1000) as in the legacy SQL (the legacy ORM said 127).
     description: Mapped[str | None] = mapped_column(String(1000))
+    # Splits addition (revision 0011): who sent it. NULL for legacy rows, and once the sender is
+    # deleted for good (the addressee keeps the notification).
+    sender: Mapped[str | None] = mapped_column(
+        ForeignKey("users.username", ondelete="SET NULL"), index=True
+    )
 
 
 class Flair(AuditMixin, Base):

@@ -20,7 +20,7 @@ from api.registry import Auth, Endpoint
 from api.security import PASSWORD_MAX_BYTES
 from dao.email_changes import CODE_LIFETIME, MAX_ATTEMPTS, EmailChangeDao
 from dao.errors import Forbidden, InvalidInput
-from dao.throttles import ThrottleDao
+from dao.throttles import ThrottleDao, identifier_key
 from dao.users import UserDao
 from models import EmailChange, User
 from resources.base import Resource
@@ -87,7 +87,8 @@ class EmailChanges(Resource):
         caller = req.context.user
         me = self.services.dao(UserDao, req).get_by_username(caller.username)
         throttles = self.services.dao(ThrottleDao, req)
-        key = f"login:{caller.username}"
+        # The caller is known: counting on the login key of their username is no oracle.
+        key = identifier_key("login", caller.username)
         throttles.check(key, "Too many wrong passwords for this account; wait before trying again.")
         if not self.services.passwords.verify(password, me.password):
             config = self.config
