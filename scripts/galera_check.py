@@ -1,10 +1,11 @@
 """HTTP health check of Galera nodes for HAProxy: 200 only when the node is Synced and ready.
 
-    python scripts/galera_check.py [--pidfile FILE] CHECK_PORT=NODE_PORT ...
+    python scripts/galera_check.py [--bind ADDRESS] [--pidfile FILE] CHECK_PORT=[HOST:]PORT ...
 
-Serves one port per node on 127.0.0.1; each GET asks that node (as the app's user, over TCP)
-for `wsrep_local_state` and `wsrep_ready`. 4 (Synced) and ON: 200; anything else (joining,
-donor, out of the primary component, not answering within 1 s): 503. HAProxy's own
+Serves one port per node (on 127.0.0.1 unless --bind says otherwise); each GET asks that node
+(as the app's user, over TCP) for `wsrep_local_state` and `wsrep_ready`. 4 (Synced) and ON:
+200; anything else (joining, donor, out of the primary component, not answering within 1 s):
+503. HAProxy's own
 `mysql-check` only tests the handshake and would pass a node that must not take writes.
 """
 
@@ -21,11 +22,11 @@ USER = os.environ.get("GALERA_CHECK_USER", "splits")
 PASSWORD = os.environ.get("GALERA_CHECK_PASSWORD", "splits")
 
 
-def node_state(port: int) -> tuple[bool, str]:
-    """Return (synced, description) of the node answering on 127.0.0.1:`port`."""
+def node_state(host: str, port: int) -> tuple[bool, str]:
+    """Return (synced, description) of the node answering on `host`:`port`."""
     try:
         connection = pymysql.connect(
-            host="127.0.0.1", port=port, user=USER, password=PASSWORD,
+            host=host, port=port, user=USER, password=PASSWORD,
             connect_timeout=1, read_timeout=1, write_timeout=1,
         )  # fmt: skip
     except pymysql.MySQLError as ex:
@@ -44,12 +45,12 @@ def node_state(port: int) -> tuple[bool, str]:
     return synced, " ".join(f"{key}={value}" for key, value in sorted(status.items()))
 
 
-def handler_for(node_port: int) -> type[BaseHTTPRequestHandler]:
-    """Return a request handler that reports on the node at `node_port`."""
+def handler_for(host: str, node_port: int) -> type[BaseHTTPRequestHandler]:
+    """Return a request handler that reports on the node at `host`:`node_port`."""
 
     class Check(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            synced, detail = node_state(node_port)
+            synced, detail = node_state(host, node_port)
             body = f"{'synced' if synced else 'not synced'}: {detail}\n".encode()
             self.send_response(200 if synced else 503)
             self.send_header("Content-Type", "text/plain")
@@ -67,13 +68,16 @@ def handler_for(node_port: int) -> type[BaseHTTPRequestHandler]:
 def main() -> None:
     """Serve every CHECK_PORT=NODE_PORT pair until killed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bind", default="127.0.0.1", help="address to serve on")
     parser.add_argument("--pidfile")
-    parser.add_argument("pairs", nargs="+", metavar="CHECK_PORT=NODE_PORT")
+    parser.add_argument("pairs", nargs="+", metavar="CHECK_PORT=[HOST:]PORT")
     args = parser.parse_args()
     servers = []
     for pair in args.pairs:
-        check_port, node_port = (int(part) for part in pair.split("="))
-        servers.append(ThreadingHTTPServer(("127.0.0.1", check_port), handler_for(node_port)))
+        check_port, _, node = pair.partition("=")
+        host, _, port = node.rpartition(":")
+        handler = handler_for(host or "127.0.0.1", int(port))
+        servers.append(ThreadingHTTPServer((args.bind, int(check_port)), handler))
     if args.pidfile:
         with open(args.pidfile, "w") as file:
             file.write(f"{os.getpid()}\n")
