@@ -422,3 +422,19 @@ def test_concurrent_duplicates_do_the_work_once(mysql_engine: Engine, config: Co
                 "DELETE FROM users WHERE username = :u",
             ):
                 connection.execute(text(statement), {"u": username})
+
+
+def test_the_openapi_document_offers_the_key_on_authenticated_posts_only(client):
+    document = client.simulate_get("/v2/openapi.json").json
+    offered, anonymous = set(), set()
+    for template, item in document["paths"].items():
+        for method, operation in item.items():
+            names = {parameter["name"] for parameter in operation.get("parameters", [])}
+            if "Idempotency-Key" in names:
+                offered.add((method, template))
+                assert method == "post" and operation["security"]
+                assert "422" in operation["responses"]
+            elif method == "post" and not operation["security"]:
+                anonymous.add(template)
+    assert ("post", "/v2/logs") in offered and ("post", "/v2/comments") in offered
+    assert "/v2/auth/token" in anonymous
