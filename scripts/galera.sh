@@ -331,6 +331,15 @@ start_check() {
     done
 }
 
+# Debian keeps it in /usr/sbin, which is not on every PATH.
+haproxy_bin() {
+    if command -v haproxy >/dev/null 2>&1; then
+        haproxy "$@"
+    else
+        /usr/sbin/haproxy "$@"
+    fi
+}
+
 render_haproxy() {
     local n backup
     {
@@ -372,10 +381,10 @@ CFG
 
 start_haproxy() {
     render_haproxy
-    haproxy -c -q -f "$HAPROXY_CFG" || die "haproxy rejected $HAPROXY_CFG"
+    haproxy_bin -c -q -f "$HAPROXY_CFG" || die "haproxy rejected $HAPROXY_CFG"
     haproxy_pid >/dev/null && return 0
     rm -f "$HAPROXY_PID"
-    haproxy -D -f "$HAPROXY_CFG" -p "$HAPROXY_PID" 9>&- || die "haproxy did not start"
+    haproxy_bin -D -f "$HAPROXY_CFG" -p "$HAPROXY_PID" 9>&- || die "haproxy did not start"
     local deadline=$((SECONDS + 10))
     until haproxy_pid >/dev/null; do
         ((SECONDS < deadline)) || die "haproxy wrote no pid file"
