@@ -416,3 +416,51 @@ def test_a_certification_conflict_is_resolved_by_the_retry(cluster: Cluster):
         logging.getLogger("api.unit_of_work").removeHandler(handler)
         for engine in engines:
             engine.dispose()
+
+
+def test_readiness_is_503_without_quorum_and_recovers(cluster: Cluster):
+    """Two of three nodes gone: no Synced writer, so /health/ready and writes answer 503."""
+    cluster.wait_converged()
+    writer = cluster.writer()
+    others = [node for node in (1, 2, 3) if node != writer]
+    config = Config(
+        database_url=cluster.node_url(writer),
+        secret_key=cluster.env["SECRET_KEY"],
+        environment="test",
+        bcrypt_cost=4,
+    )
+    engine = make_engine(cluster.node_url(writer), pool_size=2, timeout=2)
+    direct = testing.TestClient(create_app(config, engine=engine))
+    try:
+        for node in others:
+            cluster.galera("kill", str(node))
+        deadline = time.monotonic() + 30
+        while True:  # the survivor notices it lost the majority after the evs timeouts
+            ready = cluster.get("/health/ready", timeout=CLIENT_TIMEOUT)
+            if ready.status == 503:
+                break
+            assert time.monotonic() < deadline, "still ready without quorum"
+            time.sleep(0.5)
+        assert (ready.header("Content-Type") or "").startswith(PROBLEM_JSON)
+        assert ready.header("Retry-After")
+        write = cluster.request(
+            "POST", "/v2/logs", {"date": "2026-11-03", "type": "run", "feel": 5},
+            headers=cluster.auth(), timeout=CLIENT_TIMEOUT,
+        )  # fmt: skip
+        assert write.status == 503 and write.header("Retry-After")
+        # The node itself, reached directly, says why.
+        answer = direct.simulate_get("/health/ready")
+        assert answer.status_code == 503
+        assert "not a synced cluster member" in answer.json["detail"] or (
+            "unreachable" in answer.json["detail"]
+        )
+        # Make the survivor primary again (docs/operations.md, "Losing quorum"), then rejoin.
+        cluster.galera(
+            "sql", str(writer), "-e", "SET GLOBAL wsrep_provider_options='pc.bootstrap=YES'"
+        )
+        for node in others:
+            cluster.galera("start", str(node), timeout=120)
+        cluster.wait_all_instances("/health/ready")
+        cluster.wait_converged()
+    finally:
+        engine.dispose()
