@@ -18,18 +18,20 @@
 #   scripts/galera.sh migrate CMD... run CMD (the migrations) with the primary-key requirement
 #                                   lifted on every node for its duration (see cmd_migrate)
 #
-# Settings: GALERA_DIR (./var/galera), GALERA_PORT (33500: HAProxy; node N answers SQL on
+# Settings: GALERA_DIR (./var/galera), GALERA_PORT (4500: HAProxy; node N answers SQL on
 # GALERA_PORT+N), GALERA_BASE (4560: node N's group port is GALERA_BASE+N, IST +10, SST +20,
 # health check +30), GALERA_DATABASE (splits_galera), GALERA_EVS: the group's failure
-# detection, "fast" (default: suspect a silent node after 1 s; for tests on one machine) or
+# detection, "fast" (default: suspect a silent node after 1.5 s; for tests on one machine) or
 # "default" (Galera's own, ~6 s; production). Ports must be free; everything binds 127.0.0.1.
+# Keep them below the kernel's ephemeral range (32768-60999 on Linux): a busy machine's
+# outgoing connections hold ports there, and a listener then fails with "address in use".
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 GALERA_DIR=${GALERA_DIR:-$ROOT/var/galera}
-GALERA_PORT=${GALERA_PORT:-33500}
+GALERA_PORT=${GALERA_PORT:-4500}
 GALERA_BASE=${GALERA_BASE:-4560}
 GALERA_DATABASE=${GALERA_DATABASE:-splits_galera}
 GALERA_EVS=${GALERA_EVS:-fast}
@@ -165,6 +167,7 @@ node_args() {
         /usr/sbin/mariadbd --no-defaults --user=mysql
         --datadir="$dir/data" --socket="$(node_sock "$n")" --pid-file="$(node_pidfile "$n")"
         --port="$(node_port "$n")" --bind-address=127.0.0.1 --skip-networking=0
+        --port-open-timeout=15
         --skip-name-resolve
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
         --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=2 --max-connections=300
@@ -384,7 +387,13 @@ start_haproxy() {
     haproxy_bin -c -q -f "$HAPROXY_CFG" || die "haproxy rejected $HAPROXY_CFG"
     haproxy_pid >/dev/null && return 0
     rm -f "$HAPROXY_PID"
-    haproxy_bin -D -f "$HAPROXY_CFG" -p "$HAPROXY_PID" 9>&- || die "haproxy did not start"
+    # A port an outgoing connection holds for a moment (see the settings above): try again.
+    local tries=0
+    until haproxy_bin -D -f "$HAPROXY_CFG" -p "$HAPROXY_PID" 9>&- 2>>"$GALERA_DIR/haproxy.log"; do
+        tries=$((tries + 1))
+        ((tries < 10)) || die "haproxy did not start, see $GALERA_DIR/haproxy.log"
+        sleep 1
+    done
     local deadline=$((SECONDS + 10))
     until haproxy_pid >/dev/null; do
         ((SECONDS < deadline)) || die "haproxy wrote no pid file"

@@ -1,8 +1,8 @@
 """The Galera stack: 3 nodes + HAProxy (scripts/galera.sh), two uWSGI and nginx (stack.sh).
 
 Private to these tests: its own state (var/galera-test, var/stack-galera) and ports (nginx on
-GALERA_STACK_PORT, 18480; HAProxy on GALERA_PORT, 33550, node N on 33550+N; group, IST, SST
-and health-check ports from GALERA_BASE, 4600). Started once per session from an empty
+GALERA_STACK_PORT, 18480; HAProxy on GALERA_PORT, 4550, node N on 4550+N; group, IST, SST
+and health-check ports from GALERA_BASE, 4510: all below the ephemeral port range). Started once per session from an empty
 cluster, stopped (every process, by pid) at the end, pass or fail.
 
 These tests run only when selected with `-m galera` (scripts/test.sh galera): a plain
@@ -25,7 +25,7 @@ from tests.e2e.conftest import ADMIN, PASSWORD, SECRET_KEY, Stack
 ROOT = Path(__file__).resolve().parents[2]
 GALERA_SH = ROOT / "scripts" / "galera.sh"
 PORT = int(os.environ.get("GALERA_STACK_PORT", "18480"))
-GALERA_PORT = int(os.environ.get("GALERA_PORT", "33550"))
+GALERA_PORT = int(os.environ.get("GALERA_PORT", "4550"))
 DATABASE = "splits_galera_e2e"
 
 ENV = {
@@ -35,7 +35,7 @@ ENV = {
     "STACK_DATABASE": DATABASE,
     "GALERA_DIR": str(ROOT / "var" / "galera-test"),
     "GALERA_PORT": str(GALERA_PORT),
-    "GALERA_BASE": os.environ.get("GALERA_BASE", "4600"),
+    "GALERA_BASE": os.environ.get("GALERA_BASE", "4510"),
     "GALERA_EVS": "fast",
     "GALERA_DATABASE": DATABASE,
     "SECRET_KEY": SECRET_KEY,
