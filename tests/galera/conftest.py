@@ -2,8 +2,9 @@
 
 Private to these tests: its own state (var/galera-test, var/stack-galera) and ports (nginx on
 GALERA_STACK_PORT, 18480; HAProxy on GALERA_PORT, 4550, node N on 4550+N; group, IST, SST
-and health-check ports from GALERA_BASE, 4510: all below the ephemeral port range). Started once per session from an empty
-cluster, stopped (every process, by pid) at the end, pass or fail.
+and health-check ports from GALERA_BASE, 4510: all below the ephemeral port range). Started
+once per session from an empty cluster, stopped (every process, by pid) at the end, pass or
+fail.
 
 These tests run only when selected with `-m galera` (scripts/test.sh galera): a plain
 `pytest -m "not e2e"` must never start a cluster on a shared machine.
