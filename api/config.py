@@ -78,6 +78,13 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     db_pool_size: int = 5
     db_timeout: int = 3
+    #: Runs of a request's unit of work on a transient database error (1213, 1205, 1047).
+    db_attempts: int = 4
+    #: SET SESSION wsrep_sync_wait on every connection (Galera: reads wait for the node to
+    #: catch up with the cluster; None leaves the server's setting).
+    db_wsrep_sync_wait: int | None = None
+    #: Seconds an Idempotency-Key and its stored answer are kept.
+    idempotency_key_ttl: int = 24 * 3600
     log_level: str = "INFO"
     log_format: str = "json"
 
@@ -128,6 +135,11 @@ class Config:
                 max_body_bytes=int(env.get("MAX_BODY_BYTES", 1024 * 1024)),
                 db_pool_size=int(env.get("DB_POOL_SIZE", 5)),
                 db_timeout=int(env.get("DB_TIMEOUT", 3)),
+                db_attempts=int(env.get("DB_ATTEMPTS", 4)),
+                db_wsrep_sync_wait=(
+                    int(env["DB_WSREP_SYNC_WAIT"]) if env.get("DB_WSREP_SYNC_WAIT") else None
+                ),
+                idempotency_key_ttl=int(env.get("IDEMPOTENCY_KEY_TTL", 24 * 3600)),
                 log_level=env.get("LOG_LEVEL", "INFO").upper(),
                 log_format=env.get("LOG_FORMAT", "json"),
             )

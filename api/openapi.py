@@ -58,6 +58,11 @@ ERRORS: dict[int, tuple[str, str, tuple[str, ...]]] = {
     412: ("PreconditionFailed", "If-Match names a version that is no longer current.", ()),
     413: ("ContentTooLarge", "The body is larger than the server accepts (1 MiB).", ()),
     415: ("UnsupportedMediaType", "The body's Content-Type is not accepted here.", ()),
+    422: (
+        "UnprocessableContent",
+        "The Idempotency-Key was already used by this caller for a different request.",
+        (),
+    ),
     428: ("PreconditionRequired", "This server requires If-Match on changes.", ()),
     429: ("TooManyRequests", "Too many attempts; wait for Retry-After seconds.", ("Retry-After",)),
     503: (
@@ -332,7 +337,25 @@ def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
         {"name": name, "in": "query", "required": False, "schema": _param_schema(name, declared)}
         for name, declared in endpoint.query.items()
     ]
+    if _takes_idempotency_key(endpoint):
+        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
     return parameters
+
+
+#: api/unit_of_work.py: authenticated POSTs only (keys are kept per caller).
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Send the request at most once: a repeat with the same key and body replays "
+    "the first answer (with `Idempotent-Replayed: true`) instead of doing the work again; the "
+    "same key with another request is 422. Keys are per caller and expire after 24 hours.",
+    "schema": {"type": "string", "pattern": "^[!-~]+$", "minLength": 1, "maxLength": 255},
+}
+
+
+def _takes_idempotency_key(endpoint: Endpoint) -> bool:
+    return endpoint.method == "POST" and endpoint.auth is not Auth.NONE
 
 
 def _merge_patch_schema(target: Any, title: str) -> dict[str, Any]:
@@ -384,6 +407,8 @@ class _Builder:
             errors |= {409, 413, 415}
         if method in CONDITIONAL_METHODS:
             errors |= {412, 428}
+        if _takes_idempotency_key(endpoint):
+            errors.add(422)
         errors |= {status for status in endpoint.statuses if status >= 300}
         if method == "GET" and endpoint.fields:
             errors.add(304)  # single-resource reads send an ETag

@@ -7,6 +7,7 @@ names equal column names. Importing this package registers every table on `Base.
 from models.auth import AuthSession, RefreshToken, Throttle
 from models.base import AuditMixin, Base, VersionedMixin
 from models.groups import Event, Group, GroupMember, Team, TeamGroup, TeamMember
+from models.idempotency import IdempotencyKey
 from models.logs import Comment, Log, LogTotal
 from models.lookups import (
     EXERCISE_TYPES,
@@ -45,6 +46,7 @@ __all__ = [
     "ForgotPassword",
     "Group",
     "GroupMember",
+    "IdempotencyKey",
     "Log",
     "LogTotal",
     "Metric",
