@@ -4,7 +4,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: help run test test-sqlite test-mariadb test-e2e lint format typecheck stack-up stack-down bench bench-scale bench-smoke clean
+.PHONY: help run test test-sqlite test-mariadb test-e2e test-galera lint format typecheck stack-up stack-down bench bench-scale bench-smoke clean
 
 help: ## List the targets with what they do
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -29,6 +29,9 @@ test-mariadb: $(VENV)/.installed ## Run the unit and API tests on a private Mari
 
 test-e2e: $(VENV)/.installed ## Run the end-to-end tests through nginx and uWSGI only
 	scripts/test.sh e2e
+
+test-galera: $(VENV)/.installed ## Run the failover tests on a 3-node Galera cluster only
+	scripts/test.sh galera
 
 lint: $(VENV)/.installed ## Check style and types (ruff, mypy)
 	scripts/test.sh lint

@@ -33,6 +33,7 @@ from api.registry import Registry, RegistryError, build_registry
 from api.routes import RESOURCE_MODULES
 from api.security import Clock, PasswordHasher, TokenService, utcnow
 from api.services import Services
+from api.unit_of_work import RetryPolicy, UnitOfWork
 from api.validation import Schemas
 from dao.auth import AuthDao
 from resources.discovery import LinksDocuments
@@ -45,6 +46,7 @@ EXPOSED_HEADERS = (
     "Retry-After",
     "Accept-Patch",
     "WWW-Authenticate",
+    "Idempotent-Replayed",
 )
 
 
@@ -64,7 +66,10 @@ def create_app(
     config = config or Config.from_env()
     if session_factory is None:
         engine = engine or make_engine(
-            config.database_url, pool_size=config.db_pool_size, timeout=config.db_timeout
+            config.database_url,
+            pool_size=config.db_pool_size,
+            timeout=config.db_timeout,
+            wsrep_sync_wait=config.db_wsrep_sync_wait,
         )
         session_factory = make_session_factory(engine)
     registry = build_registry(
@@ -114,9 +119,14 @@ def create_app(
     app.req_options.strip_url_path_trailing_slash = True
     install_media_handlers(app, config.max_body_bytes)
     register_error_handlers(app)
+    unit_of_work = UnitOfWork(
+        clock, RetryPolicy(attempts=config.db_attempts), key_ttl=config.idempotency_key_ttl
+    )
     instances: dict[type, object] = {}
     for template, (cls, suffix) in registry.routes().items():
-        resource = instances.setdefault(cls, cls(services))
+        resource = instances.get(cls)
+        if resource is None:
+            resource = instances[cls] = run_as_units_of_work(cls(services), unit_of_work)
         app.add_route(template, resource, suffix=suffix)
     check_routes(app, registry)
     return app
@@ -128,6 +138,14 @@ def _version() -> str:
         return importlib.metadata.version("splits")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def run_as_units_of_work(resource: object, unit_of_work: UnitOfWork) -> object:
+    """Wrap every responder (`on_<method>[_suffix]`) of `resource` in the unit of work."""
+    for name in dir(resource):
+        if name.startswith("on_") and callable(responder := getattr(resource, name)):
+            setattr(resource, name, unit_of_work.wrap(responder))
+    return resource
 
 
 def routed_endpoints(app: falcon.App) -> set[tuple[str, str]]:

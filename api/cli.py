@@ -46,6 +46,19 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
 
         with create_engine(config.database_url).begin() as connection:
             refill_log_totals(connection)
+    elif args.action == "purge-idempotency-keys":
+        import datetime as dt
+
+        from sqlalchemy import create_engine, delete
+
+        from models import IdempotencyKey
+
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with create_engine(config.database_url).begin() as connection:
+            purged = connection.execute(
+                delete(IdempotencyKey).where(IdempotencyKey.expires_at <= now)
+            ).rowcount
+        print(f"purged {purged} expired idempotency keys")
     elif args.action == "current":
         from sqlalchemy import create_engine
 
@@ -110,7 +123,15 @@ def parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="migrate the database (DATABASE_URL)")
     db.add_argument(
-        "action", choices=["upgrade", "downgrade", "stamp-legacy", "current", "refill-totals"]
+        "action",
+        choices=[
+            "upgrade",
+            "downgrade",
+            "stamp-legacy",
+            "current",
+            "refill-totals",
+            "purge-idempotency-keys",
+        ],
     )
     db.add_argument("revision", nargs="?", help="target revision (upgrade: head by default)")
     db.set_defaults(handler=_db)

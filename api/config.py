@@ -80,6 +80,16 @@ class Config:
     login_max_failures: int = 5
     login_window: int = 15 * 60
     login_lockout: int = 15 * 60
+    #: Failed logins per account, across every spelling of it, before a silent lock.
+    login_account_max_failures: int = 10
+    #: Notifications one user may send per window, then blocked for the lockout.
+    notification_limit: int = 30
+    notification_window: int = 10 * 60
+    notification_lockout: int = 10 * 60
+    #: Public `GET /v2/users/lookup/{u}` calls per client address per window.
+    lookup_limit: int = 30
+    lookup_window: int = 10 * 60
+    lookup_lockout: int = 10 * 60
     disabled_routes: tuple[str, ...] = DEFAULT_DISABLED_ROUTES
     require_if_match: bool = False
     cors_origins: tuple[str, ...] = ()
@@ -88,6 +98,13 @@ class Config:
     max_body_bytes: int = 1024 * 1024
     db_pool_size: int = 5
     db_timeout: int = 3
+    #: Runs of a request's unit of work on a transient database error (1213, 1205, 1047).
+    db_attempts: int = 4
+    #: SET SESSION wsrep_sync_wait on every connection (Galera: reads wait for the node to
+    #: catch up with the cluster; None leaves the server's setting).
+    db_wsrep_sync_wait: int | None = None
+    #: Seconds an Idempotency-Key and its stored answer are kept.
+    idempotency_key_ttl: int = 24 * 3600
     log_level: str = "INFO"
     log_format: str = "json"
     metrics_allow: tuple[str, ...] = DEFAULT_METRICS_ALLOW
@@ -127,6 +144,13 @@ class Config:
                 login_max_failures=int(env.get("LOGIN_MAX_FAILURES", 5)),
                 login_window=int(env.get("LOGIN_WINDOW", 15 * 60)),
                 login_lockout=int(env.get("LOGIN_LOCKOUT", 15 * 60)),
+                login_account_max_failures=int(env.get("LOGIN_ACCOUNT_MAX_FAILURES", 10)),
+                notification_limit=int(env.get("NOTIFICATION_LIMIT", 30)),
+                notification_window=int(env.get("NOTIFICATION_WINDOW", 10 * 60)),
+                notification_lockout=int(env.get("NOTIFICATION_LOCKOUT", 10 * 60)),
+                lookup_limit=int(env.get("LOOKUP_LIMIT", 30)),
+                lookup_window=int(env.get("LOOKUP_WINDOW", 10 * 60)),
+                lookup_lockout=int(env.get("LOOKUP_LOCKOUT", 10 * 60)),
                 disabled_routes=_list(
                     env.get("DISABLED_ROUTES", ",".join(DEFAULT_DISABLED_ROUTES))
                 ),
@@ -137,6 +161,11 @@ class Config:
                 max_body_bytes=int(env.get("MAX_BODY_BYTES", 1024 * 1024)),
                 db_pool_size=int(env.get("DB_POOL_SIZE", 5)),
                 db_timeout=int(env.get("DB_TIMEOUT", 3)),
+                db_attempts=int(env.get("DB_ATTEMPTS", 4)),
+                db_wsrep_sync_wait=(
+                    int(env["DB_WSREP_SYNC_WAIT"]) if env.get("DB_WSREP_SYNC_WAIT") else None
+                ),
+                idempotency_key_ttl=int(env.get("IDEMPOTENCY_KEY_TTL", 24 * 3600)),
                 log_level=env.get("LOG_LEVEL", "INFO").upper(),
                 log_format=env.get("LOG_FORMAT", "json"),
                 metrics_allow=_networks(env.get("METRICS_ALLOW", ",".join(DEFAULT_METRICS_ALLOW))),

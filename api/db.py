@@ -16,8 +16,20 @@ from api.metrics import MeasuredQueuePool, instrument_pool
 PING_AFTER_IDLE_SECONDS = 1.0
 
 
-def make_engine(url: str, *, pool_size: int = 5, timeout: int = 3, **kwargs: Any) -> Engine:
-    """Create an engine that fails fast when the database is gone and enforces foreign keys."""
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    timeout: int = 3,
+    wsrep_sync_wait: int | None = None,
+    **kwargs: Any,
+) -> Engine:
+    """Create an engine that fails fast when the database is gone and enforces foreign keys.
+
+    `wsrep_sync_wait` (MariaDB Galera) is set on every new connection: 1 makes each read wait
+    until the node has applied everything the cluster committed before it (read-your-writes
+    even right after a failover to another node; docs/operations.md).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -54,6 +66,8 @@ def make_engine(url: str, *, pool_size: int = 5, timeout: int = 3, **kwargs: Any
             "write_timeout": max(timeout, 10),
             "charset": "utf8mb4",
         }
+        if wsrep_sync_wait is not None:
+            connect_args["init_command"] = f"SET SESSION wsrep_sync_wait={int(wsrep_sync_wait)}"
     engine = create_engine(
         url,
         pool_size=pool_size,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import falcon
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.errors import HTTPProblem, unauthorized
@@ -91,6 +92,22 @@ class RequestContext(falcon.Context):
     def opened_session(self) -> Session | None:
         """Return the session if one was created, without creating it."""
         return self.__dict__.get("_db")
+
+    def discard_session(self, *, invalidate: bool) -> None:
+        """Close the session (rolling back), if any; the next use of `db` opens a new one.
+
+        `invalidate` also discards its connections instead of returning them to the pool (the
+        node behind them is not fit to serve: api.unit_of_work).
+        """
+        session: Session | None = self.__dict__.pop("_db", None)
+        if session is None:
+            return
+        if invalidate and isinstance(session.get_bind(), Engine):
+            # Only connections the session took from the engine's pool; a session bound to a
+            # caller's connection (tests) leaves that connection to its owner.
+            session.invalidate()
+        else:
+            session.close()
 
 
 class Request(falcon.Request):

@@ -16,6 +16,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from api.media import MAX_DEPTH
+from api.paging import INTEGER_PARAMETERS, PATH_ID
+from api.patching import MAX_COPIED_BYTES, MAX_OPERATIONS
 from api.registry import Auth, Endpoint, ParamType, Registry
 from api.validation import SCHEMA_DIR
 
@@ -27,8 +30,6 @@ MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 RESPONSES_DIR = "responses"
 SECURITY_SCHEME = "bearerAuth"
-#: Integers in paths are database ids (INT columns) or page positions.
-MAX_PATH_INTEGER = 2**31 - 1
 SUCCESS = {"GET": 200, "POST": 201, "PUT": 200, "PATCH": 200, "DELETE": 204}
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CONDITIONAL_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
@@ -53,9 +54,15 @@ ERRORS: dict[int, tuple[str, str, tuple[str, ...]]] = {
     403: ("Forbidden", "The caller may not do this (or the endpoint is disabled).", ()),
     404: ("NotFound", "No such resource, or it was deleted.", ()),
     409: ("Conflict", "The change collides with existing data (a duplicate).", ()),
+    410: ("Gone", "The resource existed but has expired for good.", ()),
     412: ("PreconditionFailed", "If-Match names a version that is no longer current.", ()),
     413: ("ContentTooLarge", "The body is larger than the server accepts (1 MiB).", ()),
     415: ("UnsupportedMediaType", "The body's Content-Type is not accepted here.", ()),
+    422: (
+        "UnprocessableContent",
+        "The Idempotency-Key was already used by this caller for a different request.",
+        (),
+    ),
     428: ("PreconditionRequired", "This server requires If-Match on changes.", ()),
     429: ("TooManyRequests", "Too many attempts; wait for Retry-After seconds.", ("Retry-After",)),
     503: (
@@ -79,8 +86,13 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 JSON_PATCH_SCHEMA: dict[str, Any] = {
     "title": "JsonPatch",
-    "description": "A JSON Patch (RFC 6902): operations applied in order.",
+    "description": (
+        "A JSON Patch (RFC 6902): operations applied in order. An operation that would make the"
+        f" document larger than the body limit or deeper than {MAX_DEPTH} levels, or bring the"
+        f" values copied and moved past {MAX_COPIED_BYTES} bytes in all, is refused (400)."
+    ),
     "type": "array",
+    "maxItems": MAX_OPERATIONS,
     "items": {
         "type": "object",
         "required": ["op", "path"],
@@ -304,7 +316,8 @@ def _param_schema(name: str, declared: ParamType | None) -> dict[str, Any]:
         "integer" if name.endswith("_id") or name in ("limit", "offset") else "string"
     )
     if kind == "integer":
-        return {"type": "integer", "minimum": 0, "maximum": MAX_PATH_INTEGER}
+        # The parsers read the same objects (api.paging), so the two cannot disagree.
+        return INTEGER_PARAMETERS.get(name, PATH_ID).schema()
     if kind == "string":
         return {"type": "string", "minLength": 1}
     return {"type": kind}
@@ -324,7 +337,25 @@ def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
         {"name": name, "in": "query", "required": False, "schema": _param_schema(name, declared)}
         for name, declared in endpoint.query.items()
     ]
+    if _takes_idempotency_key(endpoint):
+        parameters.append(IDEMPOTENCY_KEY_PARAMETER)
     return parameters
+
+
+#: api/unit_of_work.py: authenticated POSTs only (keys are kept per caller).
+IDEMPOTENCY_KEY_PARAMETER: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Send the request at most once: a repeat with the same key and body replays "
+    "the first answer (with `Idempotent-Replayed: true`) instead of doing the work again; the "
+    "same key with another request is 422. Keys are per caller and expire after 24 hours.",
+    "schema": {"type": "string", "pattern": "^[!-~]+$", "minLength": 1, "maxLength": 255},
+}
+
+
+def _takes_idempotency_key(endpoint: Endpoint) -> bool:
+    return endpoint.method == "POST" and endpoint.auth is not Auth.NONE
 
 
 def _merge_patch_schema(target: Any, title: str) -> dict[str, Any]:
@@ -376,6 +407,8 @@ class _Builder:
             errors |= {409, 413, 415}
         if method in CONDITIONAL_METHODS:
             errors |= {412, 428}
+        if _takes_idempotency_key(endpoint):
+            errors.add(422)
         errors |= {status for status in endpoint.statuses if status >= 300}
         if method == "GET" and endpoint.fields:
             errors.add(304)  # single-resource reads send an ETag

@@ -7,6 +7,7 @@ names equal column names. Importing this package registers every table on `Base.
 from models.auth import AuthSession, RefreshToken, Throttle
 from models.base import AuditMixin, Base, VersionedMixin
 from models.groups import Event, Group, GroupMember, Team, TeamGroup, TeamMember
+from models.idempotency import IdempotencyKey
 from models.logs import Comment, Log, LogTotal
 from models.lookups import (
     EXERCISE_TYPES,
@@ -22,7 +23,7 @@ from models.lookups import (
     WeekStart,
 )
 from models.types import MAX_DURATION, Duration
-from models.users import Code, Flair, ForgotPassword, Notification, User
+from models.users import Code, EmailChange, Flair, ForgotPassword, Notification, User
 
 __all__ = [
     "EXERCISE_TYPES",
@@ -39,11 +40,13 @@ __all__ = [
     "Code",
     "Comment",
     "Duration",
+    "EmailChange",
     "Event",
     "Flair",
     "ForgotPassword",
     "Group",
     "GroupMember",
+    "IdempotencyKey",
     "Log",
     "LogTotal",
     "Metric",

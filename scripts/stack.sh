@@ -5,7 +5,10 @@
 #
 #   scripts/stack.sh up             start what is not running, wait until /health/ready answers
 #                                   through nginx; safe to repeat (re-renders and reloads nginx)
-#   scripts/stack.sh down [--all]   stop nginx and every uWSGI instance by pid; --all: MariaDB too
+#   scripts/stack.sh up --galera    the same on a 3-node Galera cluster behind HAProxy
+#                                   (scripts/galera.sh) instead of one MariaDB server
+#   scripts/stack.sh down [--all]   stop nginx and every uWSGI instance by pid; --all: MariaDB
+#                                   (or, with --galera or STACK_GALERA=1, the cluster) too
 #   scripts/stack.sh status         say what runs (exit 0 when everything does, 3 otherwise)
 #   scripts/stack.sh url            print the base URL
 #   scripts/stack.sh reload         chain-reload every instance (one worker at a time), and wait
@@ -21,6 +24,7 @@
 #   STACK_API_PORT     instance N listens on 127.0.0.1:STACK_API_PORT+N  (STACK_PORT)
 #   STACK_DATABASE     database created in scripts/mariadb.sh's server   (splits_stack)
 #   STACK_DATABASE_URL use this database instead (MariaDB is then not started)
+#   STACK_GALERA       1: same as --galera (scripts/galera.sh's GALERA_* settings apply)
 #   STACK_WSGI_MODULE  what uWSGI serves                                 (api.wsgi:application)
 #   STACK_AUTH_RATE    nginx rate limit of /v2/auth/ per address         (30r/m)
 #   STACK_READ_TIMEOUT nginx's uwsgi_read_timeout                        (35s)
@@ -43,6 +47,7 @@ STACK_INSTANCES=${STACK_INSTANCES:-2}
 STACK_API_PORT=${STACK_API_PORT:-$STACK_PORT}
 STACK_DATABASE=${STACK_DATABASE:-splits_stack}
 STACK_DATABASE_URL=${STACK_DATABASE_URL:-}
+STACK_GALERA=${STACK_GALERA:-0}
 STACK_WSGI_MODULE=${STACK_WSGI_MODULE:-api.wsgi:application}
 STACK_AUTH_RATE=${STACK_AUTH_RATE:-30r/m}
 STACK_READ_TIMEOUT=${STACK_READ_TIMEOUT:-35s}
@@ -85,6 +90,7 @@ validate_settings() {
         [[ $network =~ ^[0-9A-Fa-f.:]+(/[0-9]{1,3})?$ ]] ||
             die "STACK_METRICS_ALLOW must list addresses or CIDR networks: '$network'"
     done
+    [[ $STACK_GALERA =~ ^[01]$ ]] || die "STACK_GALERA must be 0 or 1: '$STACK_GALERA'"
 }
 
 instance_port() { echo $((STACK_API_PORT + $1)); }
@@ -188,6 +194,8 @@ secret_key() {
 database_url() {
     if [[ -n $STACK_DATABASE_URL ]]; then
         echo "$STACK_DATABASE_URL"
+    elif ((STACK_GALERA)); then
+        GALERA_DATABASE=$STACK_DATABASE scripts/galera.sh url
     else
         MARIADB_DATABASE=$STACK_DATABASE scripts/mariadb.sh url
     fi
@@ -195,13 +203,22 @@ database_url() {
 
 ensure_database() {
     [[ -n $STACK_DATABASE_URL ]] && return 0
+    if ((STACK_GALERA)); then
+        GALERA_DATABASE=$STACK_DATABASE scripts/galera.sh up
+        return 0
+    fi
     scripts/mariadb.sh up
     scripts/mariadb.sh createdb "$STACK_DATABASE"
 }
 
 migrate() {
-    DATABASE_URL=$(database_url) "$PY" -m api db upgrade >>"$STACK_DIR/migrate.log" 2>&1 ||
-        die "migrations failed, see $STACK_DIR/migrate.log"
+    local wrapper=()
+    if ((STACK_GALERA)) && [[ -z $STACK_DATABASE_URL ]]; then
+        # Through HAProxy (the writer); DDL replicates to every node (scripts/galera.sh).
+        wrapper=(scripts/galera.sh migrate)
+    fi
+    DATABASE_URL=$(database_url) "${wrapper[@]}" "$PY" -m api db upgrade \
+        >>"$STACK_DIR/migrate.log" 2>&1 || die "migrations failed, see $STACK_DIR/migrate.log"
 }
 
 # --- uWSGI instances ----------------------------------------------------------------------------
@@ -300,6 +317,7 @@ spawn_instance() {
         PROMETHEUS_MULTIPROC_DIR=$METRICS_DIR \
         METRICS_ALLOW=$(metrics_allow) \
         DATABASE_URL=$(database_url) \
+        DB_WSREP_SYNC_WAIT=${DB_WSREP_SYNC_WAIT:-$( ((STACK_GALERA)) && echo 1)} \
         SECRET_KEY=$(secret_key) \
         BCRYPT_COST=$BCRYPT_COST \
         LOG_FORMAT=${LOG_FORMAT:-json} \
@@ -529,7 +547,11 @@ cmd_down() {
     # shellcheck disable=SC2046 # one instance number per word
     stop_instances $(known_instances)
     if [[ ${1:-} == --all && -z $STACK_DATABASE_URL ]]; then
-        scripts/mariadb.sh down
+        if ((STACK_GALERA)); then
+            scripts/galera.sh down
+        else
+            scripts/mariadb.sh down
+        fi
     fi
     say "down"
 }
@@ -550,7 +572,11 @@ cmd_status() {
             ok=3
         fi
     done
-    if [[ -z $STACK_DATABASE_URL ]]; then
+    if [[ -n $STACK_DATABASE_URL ]]; then
+        :
+    elif ((STACK_GALERA)); then
+        scripts/galera.sh status | sed 's/^/galera   /' || true
+    else
         echo "mariadb  $(scripts/mariadb.sh status || true)"
     fi
     echo "logs     $STACK_DIR/api-*.log $NGINX_PREFIX/logs/"
@@ -565,7 +591,16 @@ cmd_reload() {
 }
 
 main() {
-    local cmd=${1:-}
+    local cmd=${1:-} arg rest=()
+    # --galera anywhere after the command: the database is the Galera cluster.
+    for arg in "${@:2}"; do
+        if [[ $arg == --galera ]]; then
+            STACK_GALERA=1
+        else
+            rest+=("$arg")
+        fi
+    done
+    set -- "$cmd" "${rest[@]}"
     validate_settings
     case $cmd in
         up)

@@ -90,6 +90,29 @@ def test_refill_totals_recomputes_them_from_the_logs(sqlite_env):
     assert [tuple(row) for row in rows] == [("ann", "run", 1, 4.5, 6)]
 
 
+def test_purge_idempotency_keys_deletes_the_expired_ones_only(sqlite_env, capsys):
+    main(["db", "upgrade"])
+    engine = create_engine(sqlite_env)
+    with engine.begin() as connection:
+        for digest, expires in (
+            ("a" * 64, "2000-01-01 00:00:00"),
+            ("b" * 64, "2999-01-01 00:00:00"),
+        ):
+            connection.execute(
+                text(
+                    "INSERT INTO idempotency_keys (key_digest, scope, fingerprint, status,"
+                    " headers, body, created_at, expires_at) VALUES (:d, 'ann', 'f', 201, '{}',"
+                    " x'', '2000-01-01 00:00:00', :e)"
+                ),
+                {"d": digest, "e": expires},
+            )
+    assert main(["db", "purge-idempotency-keys"]) == 0
+    assert "purged 1 " in capsys.readouterr().out
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT key_digest FROM idempotency_keys")).all()
+    assert [row[0] for row in rows] == ["b" * 64]
+
+
 def test_production_refuses_to_start_without_a_secret(monkeypatch, capsys):
     monkeypatch.setenv("SPLITS_ENV", "production")
     monkeypatch.delenv("SECRET_KEY", raising=False)

@@ -142,6 +142,21 @@ def test_logins_are_counted_by_outcome(client, make):
     }
 
 
+def test_a_silently_locked_account_counts_as_throttled(config, session_factory, make):
+    """The account's silent lock answers like a wrong password; operators still see it."""
+    make.user("lena")
+    locked = Config(**{**_fields(config), "login_account_max_failures": 2})
+    client = testing.TestClient(create_app(locked, session_factory=session_factory))
+    wrong = {"username": "lena", "password": "wrong password!"}
+    for _ in range(2):
+        assert client.simulate_post("/v2/auth/token", json=wrong).status_code == 401
+    before = scrape(client)
+    right = {"username": "lena@example.com", "password": PASSWORD}
+    assert client.simulate_post("/v2/auth/token", json=right).status_code == 401
+    after = scrape(client)
+    assert delta(before, after, "splits_logins_total") == {labels(outcome="throttled"): 1}
+
+
 def test_emails_are_counted_by_outcome(client, mailbox):
     before = scrape(client)
     Mailer.from_url(mailbox.url, "a@example.com").send("b@example.com", "Hi", "body")

@@ -33,7 +33,29 @@ def services(compose: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_four_services(services: dict[str, Any]) -> None:
-    assert set(services) == {"db", "migrate", "api", "nginx"}
+    default = {name for name, service in services.items() if not service.get("profiles")}
+    assert default == {"db", "migrate", "api", "nginx"}
+
+
+def test_the_galera_profile_is_three_synced_checked_nodes_behind_haproxy(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    galera = {name for name, service in services.items() if "galera" in service.get("profiles", [])}
+    assert galera == {"galera-1", "galera-2", "galera-3", "galera-check", "galera-proxy"}
+    for n in (1, 2, 3):
+        node = services[f"galera-{n}"]
+        assert node["image"].startswith("mariadb:")
+        assert ("--wsrep-new-cluster" in node["command"]) == (n == 1)
+        assert "--wsrep-mode=REQUIRED_PRIMARY_KEY,STRICT_REPLICATION" in node["command"]
+        assert "--galera_online" in node["healthcheck"]["test"]  # Synced, not merely running
+        assert node["volumes"][0].split(":")[0] in compose["volumes"]
+    proxy = (ROOT / "deploy" / "galera" / "haproxy.cfg").read_text()
+    assert "option httpchk" in proxy and "mysql-check" not in proxy
+    servers = [line.split() for line in proxy.splitlines() if line.strip().startswith("server ")]
+    assert [server[-1] == "backup" for server in servers] == [False, True, True]
+    assert "galera_check.py" in " ".join(services["galera-check"]["command"])
+    environment = services["api"]["environment"]
+    assert "${SPLITS_DB_HOST:-db}" in environment["DATABASE_URL"]
 
 
 def test_the_database_is_mysql_8_on_a_volume_with_a_health_check(
