@@ -11,6 +11,7 @@ import logging
 
 import falcon
 
+from api.conditional import check_if_match
 from api.mail import MailError
 from api.registry import Auth, Collection, Endpoint
 from api.security import check_password_rules
@@ -121,6 +122,8 @@ class ForgotPassword(Resource):
                 errors=[{"path": "/forgot_password_code", "message": "invalid or expired"}],
             )
         user = self.services.dao(UserDao, req).get_by_username(username)
+        # Never required: someone who forgot their password cannot read the user's ETag.
+        check_if_match(req, user.version, required=False)
         resets.reset_password(user, self.services.passwords.hash(body["new_password"]))
         resp.media = {
             "self": f"/v2/users/{username}/change_password",

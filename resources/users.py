@@ -179,6 +179,7 @@ class Users(Resource):
         """Stamp your last sign-in with the current time."""
         users = self.services.dao(UserDao, req)
         user = users.get_by_username(username)
+        check_if_match(req, user.version, required=self.config.require_if_match)
         last_signin = users.touch_last_login(user)
         resp.media = {
             "self": f"/v2/users/{username}/update_last_login",
