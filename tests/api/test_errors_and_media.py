@@ -7,6 +7,7 @@ import types
 import pytest
 
 from api.app import create_app
+from api.middleware import BODY_REQUIRED
 from api.registry import Auth, Collection, Endpoint
 from api.routes import RESOURCE_MODULES
 from resources.base import Resource
@@ -119,3 +120,41 @@ def test_a_crash_is_a_bare_500_with_the_request_id(config, session_factory, capl
 def test_disabled_route_is_403_before_any_handler(client, runners):
     body = assert_problem(client.simulate_delete("/v2/users/alice", headers=runners["alice"]), 403)
     assert "disabled" in body["detail"]
+
+
+#: Every way a client sends no body: no Content-Type (uWSGI, nginx), the `text/plain` that
+#: wsgiref (`python -m api serve`) fills in, JSON, and another media type.
+NO_BODY_TYPES = [None, "text/plain", "application/json", "application/x-www-form-urlencoded"]
+
+
+@pytest.mark.parametrize("content_type", NO_BODY_TYPES)
+@pytest.mark.parametrize(
+    ("method", "path", "caller"),
+    [
+        ("POST", "/v2/auth/token", None),
+        ("POST", "/v2/auth/refresh", None),
+        ("POST", "/v2/users", None),
+        ("PUT", "/v2/users/alice/change_password", None),
+        ("PUT", "/v2/users/alice", "alice"),
+        ("POST", "/v2/logs", "alice"),
+        ("PATCH", "/v2/users/alice", "alice"),
+    ],
+)
+def test_a_write_without_a_body_is_400_whatever_its_content_type(
+    client, runners, method, path, caller, content_type
+):
+    headers = dict(runners[caller]) if caller else {}
+    if content_type:
+        headers["Content-Type"] = content_type
+    result = client.simulate_request(method, path, headers=headers)
+    body = assert_problem(result, 400)
+    assert body["detail"] == BODY_REQUIRED
+
+
+def test_a_body_of_another_media_type_is_still_415(client, runners):
+    result = client.simulate_put(
+        "/v2/users/alice",
+        body="first=A",
+        headers={**runners["alice"], "Content-Type": "text/plain"},
+    )
+    assert_problem(result, 415)
