@@ -207,6 +207,8 @@ class Authorization:
             raise HTTPProblem(403, title="Forbidden", detail="This endpoint is disabled.")
         if endpoint.auth is Auth.ADMIN or endpoint.owner_param:
             owner = params.get(endpoint.owner_param) if endpoint.owner_param else None
+            if owner is not None and user is not None and _is_email_of(owner, user):
+                owner = user.username  # callers may name themselves by e-mail (legacy-v2 §1.5)
             if not endpoint.permits(user, owner=owner):
                 raise HTTPProblem(
                     403, title="Forbidden", detail=f"You may not {_lower_first(endpoint.title)}."
@@ -220,6 +222,10 @@ class Authorization:
 def has_body(req: falcon.Request) -> bool:
     """Tell whether the request carries a body (a non-zero length, or a chunked one)."""
     return bool(req.content_length) or req.get_header("Transfer-Encoding") is not None
+
+
+def _is_email_of(identifier: str, user: Principal) -> bool:
+    return bool(user.email) and identifier.lower() == (user.email or "").lower()
 
 
 def _lower_first(text: str) -> str:

@@ -11,6 +11,7 @@ import logging
 
 import falcon
 
+from api.access import authorize
 from api.conditional import check_if_match
 from api.mail import MailError
 from api.registry import Auth, Collection, Endpoint
@@ -78,8 +79,9 @@ class ForgotPassword(Resource):
         }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """List your unexpired reset codes: expiry and a masked hint, never the codes."""
-        user = self.services.dao(UserDao, req).get_by_username(username)
+        """List your reset codes, named by username or e-mail: expiry and a hint, never codes."""
+        user = self.services.dao(UserDao, req).get(username)
+        authorize(req, owner=user.username)  # the name may be an e-mail: check whose it is
         codes = self.services.dao(ForgotPasswordDao, req).active_codes(user)
         resp.media = {
             "self": f"/v2/forgot_password/{user.username}",
