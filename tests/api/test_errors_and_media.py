@@ -82,7 +82,43 @@ def test_schema_failures_list_every_field_with_a_json_pointer(client):
     result = client.simulate_post("/v2/auth/token", json={"username": 7, "extra": True})
     body = assert_problem(result, 400)
     paths = sorted(error["path"] for error in body["errors"])
-    assert paths == ["", "/password", "/username"]
+    assert paths == ["/extra", "/password", "/username"]
+
+
+def _paths(result) -> list[str]:
+    return sorted(error["path"] for error in assert_problem(result, 400)["errors"])
+
+
+def test_each_missing_required_field_is_its_own_error(client, runners):
+    result = client.simulate_post("/v2/logs", json={}, headers=runners["alice"])
+    assert _paths(result) == ["/date", "/feel", "/type"]
+    messages = {error["path"]: error["message"] for error in result.json["errors"]}
+    assert messages["/type"] == "'type' is a required property"
+
+
+def test_each_unexpected_member_is_its_own_error(client):
+    body = {"username": "a", "password": "long enough", "role": "admin", "is_admin": True}
+    result = client.simulate_post("/v2/auth/token", json=body)
+    assert _paths(result) == ["/is_admin", "/role"]
+    assert all("not an allowed property" in error["message"] for error in result.json["errors"])
+
+
+def test_nested_errors_point_into_the_nested_object(client, runners):
+    body = {"groups_joined": [{"team_name": "riverdale", "bogus": 1}, {"group_name": "varsity"}]}
+    result = client.simulate_put("/v2/users/memberships/alice", json=body, headers=runners["alice"])
+    assert _paths(result) == [
+        "/groups_joined/0/bogus",
+        "/groups_joined/0/group_name",
+        "/groups_joined/1/team_name",
+    ]
+
+
+def test_required_unexpected_and_wrong_types_are_reported_together(client):
+    body = {"username": "new", "email": 7, "nickname": "x", "salt": "ignored"}
+    result = client.simulate_post("/v2/users", json=body)
+    paths = _paths(result)
+    for path in ("/first", "/last", "/password", "/activation_code", "/email", "/nickname"):
+        assert paths.count(path) == 1, (path, paths)
 
 
 def test_request_id_is_echoed_and_generated(client):
