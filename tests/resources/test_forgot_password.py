@@ -311,3 +311,43 @@ def test_odd_identifiers_get_the_same_answer(client, runners, identifier):
     from urllib.parse import quote
 
     assert request_code(client, quote(identifier, safe="")).status_code == 202
+
+
+# -- the change-password link --------------------------------------------------------------------
+
+
+def _change_password_links(client, username, headers):
+    result = client.simulate_get(f"/v2/users/{username}", headers=headers)
+    assert result.status_code == 200, result.json
+    return [link for link in result.json["user"]["links"] if link["rel"] == "change-password"]
+
+
+@pytest.mark.parametrize(("viewer", "shown"), [("alice", True), ("root", True), ("bob", False)])
+def test_the_change_password_link_is_shown_to_the_user_and_site_admins(
+    client, runners, viewer, shown
+):
+    links = _change_password_links(client, "alice", runners[viewer])
+    if not shown:
+        assert links == []
+        return
+    assert links == [
+        {
+            "rel": "change-password",
+            "href": "/v2/users/alice/change_password",
+            "method": "PUT",
+            "title": "Set a new password with an e-mailed reset code",
+            "auth": "none",
+            "schema": "/v2/schemas/change-password.json",
+        }
+    ]
+
+
+def test_the_shown_change_password_link_works_with_the_e_mailed_code(client, runners, make):
+    (link,) = _change_password_links(client, "alice", runners["alice"])
+    make.reset_code("alice", "ABCD1234")
+    result = client.simulate_request(
+        link["method"],
+        link["href"],
+        json={"forgot_password_code": "ABCD1234", "new_password": "a brand new one"},
+    )
+    assert result.status_code == 200 and result.json["password_updated"] is True
