@@ -12,6 +12,7 @@ from typing import Any
 import falcon
 from sqlalchemy.orm import Session
 
+from api.db import WRITE_INTENT
 from api.errors import HTTPProblem, unauthorized
 from api.registry import Auth, Principal, Registry
 from api.security import InvalidToken, TokenService
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BODY_METHODS = frozenset({"POST", "PUT"})
+#: Methods that do not change anything (RFC 9110 §9.2.1): their transactions begin as reads.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RequestId:
@@ -134,6 +137,7 @@ class DatabaseSession:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Let the request open a session when it needs one; it connects only when used."""
         req.context.session_factory = self.session_factory
+        WRITE_INTENT.set(req.method not in SAFE_METHODS)
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
