@@ -60,6 +60,16 @@ class Config:
     login_max_failures: int = 5
     login_window: int = 15 * 60
     login_lockout: int = 15 * 60
+    #: Failed logins per account, across every spelling of it, before a silent lock.
+    login_account_max_failures: int = 10
+    #: Notifications one user may send per window, then blocked for the lockout.
+    notification_limit: int = 30
+    notification_window: int = 10 * 60
+    notification_lockout: int = 10 * 60
+    #: Public `GET /v2/users/lookup/{u}` calls per client address per window.
+    lookup_limit: int = 30
+    lookup_window: int = 10 * 60
+    lookup_lockout: int = 10 * 60
     disabled_routes: tuple[str, ...] = DEFAULT_DISABLED_ROUTES
     require_if_match: bool = False
     cors_origins: tuple[str, ...] = ()
@@ -101,6 +111,13 @@ class Config:
                 login_max_failures=int(env.get("LOGIN_MAX_FAILURES", 5)),
                 login_window=int(env.get("LOGIN_WINDOW", 15 * 60)),
                 login_lockout=int(env.get("LOGIN_LOCKOUT", 15 * 60)),
+                login_account_max_failures=int(env.get("LOGIN_ACCOUNT_MAX_FAILURES", 10)),
+                notification_limit=int(env.get("NOTIFICATION_LIMIT", 30)),
+                notification_window=int(env.get("NOTIFICATION_WINDOW", 10 * 60)),
+                notification_lockout=int(env.get("NOTIFICATION_LOCKOUT", 10 * 60)),
+                lookup_limit=int(env.get("LOOKUP_LIMIT", 30)),
+                lookup_window=int(env.get("LOOKUP_WINDOW", 10 * 60)),
+                lookup_lockout=int(env.get("LOOKUP_LOCKOUT", 10 * 60)),
                 disabled_routes=_list(
                     env.get("DISABLED_ROUTES", ",".join(DEFAULT_DISABLED_ROUTES))
                 ),

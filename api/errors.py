@@ -35,9 +35,11 @@ class HTTPProblem(falcon.HTTPError):
         detail: str | None = None,
         errors: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
+        links: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(status, title=title, description=detail, headers=headers)
         self.errors = errors
+        self.links = links
 
 
 def unauthorized(detail: str, error: str = "invalid_token") -> HTTPProblem:
@@ -63,7 +65,7 @@ def problem(req: falcon.Request, ex: falcon.HTTPError) -> dict[str, Any]:
         "status": status,
         "detail": ex.description or DEFAULT_DETAILS.get(status, title),
         "instance": req.path,
-        "links": [ROOT_LINK],
+        "links": [ROOT_LINK, *(getattr(ex, "links", None) or ())],
     }
     errors = getattr(ex, "errors", None)
     if errors:
@@ -90,7 +92,12 @@ def handle_domain_error(
     if isinstance(ex, TooManyAttempts):
         headers = {"Retry-After": str(ex.retry_after)}
     raise HTTPProblem(
-        ex.status, title=ex.title, detail=ex.detail, errors=ex.errors, headers=headers
+        ex.status,
+        title=ex.title,
+        detail=ex.detail,
+        errors=ex.errors,
+        headers=headers,
+        links=ex.links,
     )
 
 

@@ -2,14 +2,40 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 import falcon
 
 from api.registry import Endpoint, Principal, Registry
 
 Link = dict[str, Any]
+
+
+#: Control characters, space and backslash: never part of a link that a client may follow.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def internal_link_problem(registry: Registry, link: str) -> str | None:
+    """Return why `link` is not a relative link to a readable route of this API, else None.
+
+    An internal link is a path that starts with a single "/" (so no scheme and no host, which a
+    browser would follow off-site), with no backslash, space or control character (as written
+    or percent-encoded), no "//", no "." or ".." segment and no fragment, whose path names a
+    GET endpoint of the registry; a query string may follow.
+    """
+    path = link.partition("?")[0]
+    decoded = unquote(path)
+    if not path.startswith("/") or path.startswith("//"):
+        return "must be a path of this API that starts with a single '/' (no scheme, no host)"
+    if _UNSAFE.search(link) or _UNSAFE.search(decoded) or "#" in link:
+        return "must not contain spaces, control characters, backslashes or a fragment"
+    if "//" in decoded or any(segment in (".", "..") for segment in decoded.split("/")):
+        return "must not contain '//' or '.' and '..' segments"
+    if registry.match(path) is None:
+        return "must be the path of a GET endpoint of this API"
+    return None
 
 
 def caller(req: falcon.Request) -> Principal | None:

@@ -16,6 +16,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from api.media import MAX_DEPTH
+from api.paging import INTEGER_PARAMETERS, PATH_ID
+from api.patching import MAX_COPIED_BYTES, MAX_OPERATIONS
 from api.registry import Auth, Endpoint, ParamType, Registry
 from api.validation import SCHEMA_DIR
 
@@ -27,8 +30,6 @@ MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 RESPONSES_DIR = "responses"
 SECURITY_SCHEME = "bearerAuth"
-#: Integers in paths are database ids (INT columns) or page positions.
-MAX_PATH_INTEGER = 2**31 - 1
 SUCCESS = {"GET": 200, "POST": 201, "PUT": 200, "PATCH": 200, "DELETE": 204}
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CONDITIONAL_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
@@ -53,6 +54,7 @@ ERRORS: dict[int, tuple[str, str, tuple[str, ...]]] = {
     403: ("Forbidden", "The caller may not do this (or the endpoint is disabled).", ()),
     404: ("NotFound", "No such resource, or it was deleted.", ()),
     409: ("Conflict", "The change collides with existing data (a duplicate).", ()),
+    410: ("Gone", "The resource existed but has expired for good.", ()),
     412: ("PreconditionFailed", "If-Match names a version that is no longer current.", ()),
     413: ("ContentTooLarge", "The body is larger than the server accepts (1 MiB).", ()),
     415: ("UnsupportedMediaType", "The body's Content-Type is not accepted here.", ()),
@@ -79,8 +81,13 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 JSON_PATCH_SCHEMA: dict[str, Any] = {
     "title": "JsonPatch",
-    "description": "A JSON Patch (RFC 6902): operations applied in order.",
+    "description": (
+        "A JSON Patch (RFC 6902): operations applied in order. An operation that would make the"
+        f" document larger than the body limit or deeper than {MAX_DEPTH} levels, or bring the"
+        f" values copied and moved past {MAX_COPIED_BYTES} bytes in all, is refused (400)."
+    ),
     "type": "array",
+    "maxItems": MAX_OPERATIONS,
     "items": {
         "type": "object",
         "required": ["op", "path"],
@@ -304,7 +311,8 @@ def _param_schema(name: str, declared: ParamType | None) -> dict[str, Any]:
         "integer" if name.endswith("_id") or name in ("limit", "offset") else "string"
     )
     if kind == "integer":
-        return {"type": "integer", "minimum": 0, "maximum": MAX_PATH_INTEGER}
+        # The parsers read the same objects (api.paging), so the two cannot disagree.
+        return INTEGER_PARAMETERS.get(name, PATH_ID).schema()
     if kind == "string":
         return {"type": "string", "minLength": 1}
     return {"type": kind}

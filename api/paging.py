@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,16 +17,70 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 MAX_FILTER_LENGTH = 50
 MAX_ID = 2**31 - 1  # the largest value of the legacy INT primary keys
+#: An offset past the last item is an empty page; none can be past MAX_ID items.
+MAX_OFFSET = MAX_ID
 #: The OpenAPI description of the text filters' query parameters.
 TEXT_FILTER_QUERY = {
     name: {"type": "string", "maxLength": MAX_FILTER_LENGTH} for name in TEXT_FILTERS
 }
-MAX_OFFSET = 10**9
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class IntegerParameter:
+    """An integer path or query parameter: the one definition its parser and OpenAPI read.
+
+    The server accepts exactly what `schema()` documents: ASCII digits (an optional minus
+    sign) whose value is within [minimum, maximum]; anything else is a 400 naming it. So a
+    client generated from the OpenAPI document never sends what the server refuses.
+    """
+
+    minimum: int
+    maximum: int
+    default: int | None = None
+
+    def schema(self, *, with_default: bool = True) -> dict[str, Any]:
+        """Return the JSON Schema of the parameter, for the OpenAPI document."""
+        schema: dict[str, Any] = {
+            "type": "integer",
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+        }
+        if with_default and self.default is not None:
+            schema["default"] = self.default
+        return schema
+
+    def parse(self, value: str | None, name: str) -> int:
+        """Return the value of parameter `name` (its default when absent), or raise InvalidInput."""
+        if value is None or value == "":
+            if self.default is None:
+                raise InvalidInput(
+                    f"'{name}' is required.", errors=[{"path": name, "message": "missing"}]
+                )
+            return self.default
+        # ASCII digits only: int() and str.isdigit() also take superscripts, other scripts'
+        # digits and surrounding spaces, which the OpenAPI `integer` does not allow.
+        if not _INTEGER.fullmatch(value):
+            raise InvalidInput(
+                f"'{name}' must be a whole number.",
+                errors=[{"path": name, "message": "not a number"}],
+            )
+        digits = value.lstrip("-").lstrip("0")
+        too_long = len(digits) > len(str(max(abs(self.minimum), abs(self.maximum))))
+        if too_long or not self.minimum <= int(value) <= self.maximum:
+            message = f"must be between {self.minimum} and {self.maximum}"
+            raise InvalidInput(f"'{name}' {message}.", errors=[{"path": name, "message": message}])
+        return int(value)
+
+
+#: A numeric id in a path: the INT primary keys of the legacy schema start at 1.
+PATH_ID = IntegerParameter(1, MAX_ID)
+LIMIT = IntegerParameter(1, MAX_LIMIT, default=DEFAULT_LIMIT)
+OFFSET = IntegerParameter(0, MAX_OFFSET, default=0)
+#: The integer parameters known by name; any other integer parameter is a PATH_ID.
+INTEGER_PARAMETERS = {"limit": LIMIT, "offset": OFFSET}
 #: The query parameters of every paged list, for an Endpoint's `query` (and so the OpenAPI).
-PAGING_QUERY: dict[str, Any] = {
-    "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-    "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
-}
+PAGING_QUERY: dict[str, Any] = {"limit": LIMIT.schema(), "offset": OFFSET.schema()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,33 +108,21 @@ class Page:
 
 
 def parse_int(value: str | None, name: str, *, default: int, minimum: int, maximum: int) -> int:
-    """Parse a non-negative integer parameter, or raise InvalidInput naming it."""
-    if value is None or value == "":
-        return default
-    # isascii: str.isdigit() also accepts digits int() refuses, such as "²".
-    if not (value.isascii() and value.isdigit()) or len(value) > 9:
-        raise InvalidInput(
-            f"'{name}' must be a whole number.", errors=[{"path": name, "message": "not a number"}]
-        )
-    number = int(value)
-    if not minimum <= number <= maximum:
-        message = f"must be between {minimum} and {maximum}"
-        raise InvalidInput(f"'{name}' {message}.", errors=[{"path": name, "message": message}])
-    return number
+    """Parse an integer parameter within [minimum, maximum], or raise InvalidInput naming it."""
+    return IntegerParameter(minimum, maximum, default).parse(value, name)
 
 
 def path_id(value: str, name: str) -> int:
-    """Parse a numeric id from the path (1 to 2**31-1); anything else is a 400 naming the field."""
-    return parse_int(value, name, default=0, minimum=1, maximum=MAX_ID)
+    """Parse a numeric id from the path (PATH_ID: 1 to 2**31-1); else a 400 naming the field."""
+    return PATH_ID.parse(value, name)
 
 
 def page_from(req: falcon.Request) -> Page:
-    """Read `limit` (1-200, default 50) and `offset` from the query string."""
-    limit = parse_int(
-        req.get_param("limit"), "limit", default=DEFAULT_LIMIT, minimum=1, maximum=MAX_LIMIT
+    """Read `limit` (1-200, default 50) and `offset` (0 to 2**31-1) from the query string."""
+    return Page(
+        limit=LIMIT.parse(req.get_param("limit"), "limit"),
+        offset=OFFSET.parse(req.get_param("offset"), "offset"),
     )
-    offset = parse_int(req.get_param("offset"), "offset", default=0, minimum=0, maximum=MAX_OFFSET)
-    return Page(limit=limit, offset=offset)
 
 
 def set_link_header(resp: falcon.Response, links: list[Link]) -> None:

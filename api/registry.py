@@ -146,6 +146,16 @@ class Endpoint:
         return (self.template, True) if missing else (href, False)
 
 
+def _path_pattern(template: str) -> re.Pattern[str]:
+    parts = _FIELD.split(template)  # literal, field, literal, field, ..., literal
+    return re.compile(
+        "".join(
+            r"(?!\.\.?(?:/|$))[^/]+" if index % 2 else re.escape(part)
+            for index, part in enumerate(parts)
+        )
+    )
+
+
 def _quote(value: str) -> str:
     from urllib.parse import quote
 
@@ -172,6 +182,7 @@ class Registry:
             self._check(endpoint)
             self.by_name[endpoint.name] = endpoint
             self.by_route[(endpoint.template, endpoint.method)] = endpoint
+        self._paths = [(_path_pattern(e.template), e) for e in self.endpoints if not e.disabled]
 
     def _check(self, endpoint: Endpoint) -> None:
         if not isinstance(endpoint.auth, Auth):
@@ -200,6 +211,16 @@ class Registry:
         if template is None:
             return None
         return self.by_route.get((template, method))
+
+    def match(self, path: str, method: str = "GET") -> Endpoint | None:
+        """Return an enabled endpoint serving `method` on the concrete `path`, if any.
+
+        A path field matches one non-empty segment that is not "." or "..".
+        """
+        for pattern, endpoint in self._paths:
+            if endpoint.method == method and pattern.fullmatch(path):
+                return endpoint
+        return None
 
     def in_collection(self, name: str) -> list[Endpoint]:
         """Return the endpoints documented by collection `name`, in declaration order."""

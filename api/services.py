@@ -32,7 +32,7 @@ class Services:
     tokens: TokenService
     clock: Clock
     engine: Engine | None = None
-    #: Outgoing mail (reset codes, invitations); without SMTP_URL it writes to the log.
+    #: Outgoing mail (reset codes, invitations, e-mail changes); without SMTP_URL it logs them.
     mailer: Mailer = field(default_factory=lambda: Mailer(None, DEFAULT_MAIL_FROM))
 
     def dao(self, cls: Callable[..., D], req: falcon.Request) -> D:

@@ -1,4 +1,8 @@
-"""Activation codes: invitations to register into one group, made by that group's admins."""
+"""Activation codes: invitations to register into one group, made by that group's admins.
+
+A code is seen (and withdrawn) by its creator, the group's accepted admins and site admins, and
+used by whoever has the e-mail it was sent to: registration needs the code, for that address.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from sqlalchemy import delete, func, or_, select
 from api.registry import Principal
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, NotFound
-from models import Code, Group
+from dao.memberships import ACCEPTED, ADMIN, MembershipDao
+from models import Code, Group, GroupMember
 
 CODE_ALPHABET = string.ascii_uppercase + string.digits
 CODE_LENGTH = 8  # the column holds 8; legacy made 6, Splits uses all 8 (36^8 ≈ 2.8e12 codes)
@@ -25,13 +30,18 @@ def new_code(length: int = CODE_LENGTH) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
 
-def may_see(code: Code, caller: Principal | None) -> bool:
-    """Tell whether `caller` may read or delete `code`: its creator, its addressee, a site admin."""
+def may_see(code: Code, caller: Principal | None, *, group_admin: bool = False) -> bool:
+    """Tell whether `caller` may read or delete `code`.
+
+    Its creator, the accepted admins of its group (`group_admin`) and site admins may; nobody
+    by e-mail: an account's e-mail says nothing about who reads the invited address's mail, and
+    the invitee has no account yet (they register with the code from the e-mail).
+    """
     if caller is None:
         return False
-    if caller.is_admin or (code.created_user is not None and code.created_user == caller.username):
+    if caller.is_admin or group_admin:
         return True
-    return bool(code.email and caller.email and code.email.lower() == caller.email.lower())
+    return code.created_user is not None and code.created_user == caller.username
 
 
 class ActivationCodeDao(Dao):
@@ -51,18 +61,31 @@ class ActivationCodeDao(Dao):
     def get_visible(self, code: str, caller: Principal | None) -> Code:
         """Return the code if the caller may see it, else NotFound (whether or not it exists)."""
         row = self.find(code)
-        if row is None or not may_see(row, caller):
+        if row is not None and caller is not None and not caller.is_admin:
+            group_admin = row.group_id is not None and MembershipDao(
+                self.session, self.clock
+            ).is_group_admin(row.group_id, caller.username)
+        else:
+            group_admin = False
+        if row is None or not may_see(row, caller, group_admin=group_admin):
             raise NotFound(f"There is no activation code '{code}' that you may see.")
         return row
 
     def page_visible(self, caller: Principal, *, limit: int, offset: int) -> tuple[list[Code], int]:
-        """Return a page of the active codes the caller made or received (all, for site admins)."""
+        """Return a page of the active codes the caller made or may manage as a group admin.
+
+        Site admins see all of them; nobody sees a code because of their e-mail (`may_see`).
+        """
         query = select(Code).where(Code.deleted.is_(False))
         if not caller.is_admin:
-            mine = Code.created_user == caller.username
-            if caller.email:
-                mine = or_(mine, func.lower(Code.email) == caller.email.lower())
-            query = query.where(mine)
+            administered = select(GroupMember.group_id).where(
+                GroupMember.username == caller.username,
+                GroupMember.user == ADMIN,
+                GroupMember.status == ACCEPTED,
+            )
+            query = query.where(
+                or_(Code.created_user == caller.username, Code.group_id.in_(administered))
+            )
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = self.session.scalars(
             query.order_by(Code.expiration_date.desc(), Code.activation_code)

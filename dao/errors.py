@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """Base class of errors that the API turns into a problem+json response."""
@@ -9,10 +11,18 @@ class DomainError(Exception):
     status = 400
     title = "Bad Request"
 
-    def __init__(self, detail: str, *, errors: list[dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[dict[str, str]] | None = None,
+        links: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        #: Link objects to what the client should do instead (shown after the link to `/`).
+        self.links = links
 
 
 class InvalidInput(DomainError):
@@ -38,6 +48,13 @@ class Conflict(DomainError):
 
     status = 409
     title = "Conflict"
+
+
+class Gone(DomainError):
+    """Raise when the resource named in the URL existed but has expired for good."""
+
+    status = 410
+    title = "Gone"
 
 
 class PreconditionFailed(DomainError):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Row, and_, func, select, update
+from sqlalchemy.orm import aliased
 
 from dao.base import APP_NAME, Dao
 from dao.errors import InvalidInput
@@ -146,6 +147,30 @@ class MembershipDao(Dao):
             )
         )
         return {value for value in rows if value is not None}
+
+    def are_teammates(self, one: str, other: str) -> bool:
+        """Tell whether two users share a live team in which both are accepted members.
+
+        A pending request, a left (soft-deleted) membership or a deleted team does not count,
+        on either side.
+        """
+        mine, theirs = aliased(TeamMember), aliased(TeamMember)
+        shared = (
+            select(mine.team_name)
+            .join(theirs, theirs.team_name == mine.team_name)
+            .join(Team, Team.name == mine.team_name)
+            .where(
+                mine.username == one,
+                theirs.username == other,
+                mine.status == ACCEPTED,
+                theirs.status == ACCEPTED,
+                _active(mine.deleted),
+                _active(theirs.deleted),
+                _active(Team.deleted),
+            )
+            .limit(1)
+        )
+        return self.session.scalar(shared) is not None
 
     def groups_of(self, username: str) -> list[Row[GroupMember, Group, str | None]]:
         """Return the user's active group memberships with their group and team name."""

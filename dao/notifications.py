@@ -1,4 +1,10 @@
-"""Notifications: messages addressed to one user, readable by that user alone."""
+"""Notifications: messages addressed to one user, readable by that user alone.
+
+Only teammates (an accepted member of a live team that the addressee is also an accepted member
+of) and site admins may notify a user, and each sender has a budget per window. Group admins
+get no further right: a group admin is a member of the group's team, so they reach the accepted
+members of that team like any teammate, and nobody outside it.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,17 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, func, select
 
+from api.registry import Principal
 from dao.base import APP_NAME, Dao
-from dao.errors import NotFound
+from dao.errors import Forbidden, NotFound
+from dao.memberships import MembershipDao
+from dao.throttles import Limit, ThrottleDao
 from dao.training import week_start_date
+from dao.users import UserDao
 from models import Notification, User
+
+TOO_MANY_NOTIFICATIONS = "You have sent too many notifications; wait before sending more."
+NOT_A_TEAMMATE = "You may notify only your teammates: users accepted in a team you are accepted in."
 
 #: How many whole weeks before the current one a user's recent notifications reach back.
 RECENT_WEEKS = 2
@@ -70,24 +83,50 @@ class NotificationDao(Dao):
             raise NotFound(f"There is no notification with id {notification_id}.")
         return row
 
-    def create(
-        self, addressee: User, description: str, link: str | None, *, by: str
+    def send(
+        self, sender: Principal, username: str, description: str, link: str | None, *, limit: Limit
     ) -> Notification:
-        """Add an unread notification for `addressee` and commit."""
+        """Notify `username` from `sender`, if they may and their budget allows; commit.
+
+        Raise TooManyAttempts while the sender is throttled, NotFound for an unknown addressee
+        and Forbidden when the sender may not notify them; nothing is written in those cases.
+        """
+        throttles = ThrottleDao(self.session, self.clock)
+        key = f"notify:sender:{sender.username}"
+        throttles.check(key, TOO_MANY_NOTIFICATIONS)
+        addressee = UserDao(self.session, self.clock).get_by_username(username)
+        if not self.may_notify(sender, addressee.username):
+            raise Forbidden(NOT_A_TEAMMATE)
+        throttles.record(key, limit=limit.attempts, window=limit.window, lockout=limit.lockout)
+        return self.create(addressee, description, link, sender=sender.username)
+
+    def may_notify(self, sender: Principal, addressee: str) -> bool:
+        """Tell whether `sender` may notify `addressee`: a site admin, themselves, a teammate."""
+        return (
+            sender.is_admin
+            or sender.username == addressee
+            or MembershipDao(self.session, self.clock).are_teammates(sender.username, addressee)
+        )
+
+    def create(
+        self, addressee: User, description: str, link: str | None, *, sender: str
+    ) -> Notification:
+        """Add an unread notification for `addressee` from `sender` and commit."""
         now = self.clock()
         row = Notification(
             username=addressee.username,
+            sender=sender,
             time=now,
             link=link,
             viewed="N",
             description=description,
             deleted=False,
             created_date=now,
-            created_user=by,
+            created_user=sender,
             created_app=APP_NAME,
         )
         self.session.add(row)
-        self.safe_commit("The notification's addressee no longer exists.")
+        self.safe_commit("The notification's addressee or sender no longer exists.")
         return row
 
     def mark(self, row: Notification, viewed: str, *, by: str) -> bool:

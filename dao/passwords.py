@@ -8,14 +8,12 @@ every session. Codes are never returned by the API, only e-mailed.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
 from dao.base import APP_NAME, Dao
 from dao.codes import new_code
-from dao.throttles import ThrottleDao
+from dao.throttles import Limit, ThrottleDao, account_key, identifier_key
 from dao.users import UserDao
 from models import ForgotPassword, User
 
@@ -23,17 +21,12 @@ CODE_LENGTH = 8
 CODE_LIFETIME = dt.timedelta(hours=2)
 
 
-@dataclass(frozen=True, slots=True)
-class Limit:
-    """At most `attempts` in `window` seconds, then blocked for `lockout` seconds."""
-
-    attempts: int
-    window: int
-    lockout: int
-
-
-#: Reset requests per account: a few per hour, so nobody can flood someone's mailbox.
-REQUESTS_PER_ACCOUNT = Limit(attempts=3, window=3600, lockout=3600)
+#: Reset requests per identifier as submitted (username or e-mail, known or not): the visible
+#: limit (429), keyed so that it says nothing about which account the identifier names.
+REQUESTS_PER_IDENTIFIER = Limit(attempts=3, window=3600, lockout=3600)
+#: Reset e-mails per account, across every spelling of it, so nobody can flood a mailbox: a
+#: silent limit. Past it the request answers the same 202 and no mail is sent.
+MAILS_PER_ACCOUNT = Limit(attempts=3, window=3600, lockout=3600)
 #: Reset requests per client address, whatever account they name.
 REQUESTS_PER_ADDRESS = Limit(attempts=20, window=3600, lockout=3600)
 #: Wrong codes per client address (validate and change_password share the budget).
@@ -58,18 +51,25 @@ class ForgotPasswordDao(Dao):
     def request(self, identifier: str, address: str) -> tuple[User, ForgotPassword] | None:
         """Count a reset request and, when the account exists, store a new code and commit.
 
-        Return the user and the code row to e-mail, or None for an unknown account; both cases
-        count against the same throttles, so a client cannot tell them apart.
+        Return the user and the code row to e-mail, or None for an unknown account (or one that
+        has had its reset mails for the hour); all cases count against the same throttles, keyed
+        by what the client sent, so a client cannot tell them apart.
         """
-        user = UserDao(self.session, self.clock).find(identifier) if len(identifier) <= 50 else None
-        # Throttle keys are at most 191 characters: a long unknown name is keyed by its digest.
-        account = user.username if user else identifier.lower()
-        if len(account) > 50:
-            account = hashlib.sha256(account.encode()).hexdigest()
-        self._throttle(f"reset:account:{account}", REQUESTS_PER_ACCOUNT, TOO_MANY_REQUESTS)
+        self._throttle(
+            identifier_key("reset", identifier), REQUESTS_PER_IDENTIFIER, TOO_MANY_REQUESTS
+        )
         self._throttle(f"reset:address:{address}", REQUESTS_PER_ADDRESS, TOO_MANY_REQUESTS)
+        user = UserDao(self.session, self.clock).find(identifier) if len(identifier) <= 50 else None
         if user is None:
             return None
+        limit = MAILS_PER_ACCOUNT
+        if ThrottleDao(self.session, self.clock).exhausted(
+            account_key("reset", user.username),
+            limit=limit.attempts,
+            window=limit.window,
+            lockout=limit.lockout,
+        ):
+            return None  # the account has had its reset mails for now; answered as usual
         now = self.clock()
         code = new_code(CODE_LENGTH)
         while self.session.get(ForgotPassword, code) is not None:  # vanishingly rare
@@ -133,8 +133,11 @@ class ForgotPasswordDao(Dao):
     def reset_password(self, user: User, password_hash: str) -> None:
         """Store the new hash, delete every code of the user, end all their sessions; commit."""
         # A successful reset also lifts a login lockout: the owner has just proved who they are.
+        # The spelling in the reset URL is the username, which the owner has just proved is theirs.
         # First, as the throttle asks: a deadlock retry there may roll back what came before.
-        ThrottleDao(self.session, self.clock).clear(f"login:{user.username}")
+        ThrottleDao(self.session, self.clock).clear(
+            account_key("login", user.username), identifier_key("login", user.username)
+        )
         now = self.clock()
         user.password = password_hash
         user.modified_date, user.modified_user, user.modified_app = now, user.username, APP_NAME

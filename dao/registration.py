@@ -11,8 +11,7 @@ from dao.codes import ActivationCodeDao
 from dao.errors import Conflict, InvalidInput
 from dao.groups import GroupDao
 from dao.memberships import ACCEPTED, PENDING, MembershipDao
-from dao.passwords import Limit
-from dao.throttles import ThrottleDao
+from dao.throttles import Limit, ThrottleDao
 from dao.users import UserDao
 from models import Code, Group, User
 

@@ -18,6 +18,11 @@ from models import MAX_DURATION
 MILES_PER_KILOMETER = 0.621371
 #: Metres in one international mile.
 METERS_PER_MILE = 1609.344
+#: The bounds of a distance other than zero, in the log's own metric. The upper one is the
+#: schemas' `maximum`; below the lower one (a millimetre as meters) no pace is meaningful, and a
+#: legacy FLOAT column would round the value away.
+MIN_DISTANCE = 0.001
+MAX_DISTANCE = 1_000_000
 #: The intervals of statistics and leaderboards; "all" has no start date.
 INTERVALS = ("year", "month", "week", "all")
 WEEK_STARTS = ("monday", "sunday")
@@ -70,17 +75,31 @@ def parse_time(text: str) -> dt.timedelta:
 
 
 def pace(time: dt.timedelta, miles: float) -> dt.timedelta:
-    """Return the time per mile, in whole seconds rounded down (legacy-v2 §3.1)."""
-    if miles <= 0:
+    """Return the time per mile, in whole seconds rounded down (legacy-v2 §3.1).
+
+    The range is checked on the float quotient, before a timedelta is built from it: a tiny
+    distance makes the quotient overflow what a timedelta (or even a float) can hold.
+    """
+    if not miles > 0:
         raise TrainingError("A pace needs a distance greater than zero.", field="distance")
-    per_mile = dt.timedelta(seconds=math.floor(time.total_seconds() / miles))
-    if per_mile > MAX_DURATION:
+    seconds = time.total_seconds() / miles
+    if not seconds <= MAX_DURATION.total_seconds():  # also refuses inf and nan
         raise TrainingError(
-            f"The pace ({format_duration(per_mile)} per mile) exceeds "
-            f"{format_duration(MAX_DURATION)}; check the distance and time.",
+            f"The pace would exceed {format_duration(MAX_DURATION)} per mile; "
+            "check the distance and time.",
             field="distance",
         )
-    return per_mile
+    return dt.timedelta(seconds=math.floor(seconds))
+
+
+def check_distance(distance: float) -> None:
+    """Refuse a distance that is not 0 or between MIN_DISTANCE and MAX_DISTANCE (finite)."""
+    if distance == 0:
+        return
+    if not MIN_DISTANCE <= distance <= MAX_DISTANCE:  # also refuses nan and infinities
+        raise TrainingError(
+            f"A distance is 0 or between {MIN_DISTANCE} and {MAX_DISTANCE}.", field="distance"
+        )
 
 
 def log_figures(
@@ -99,6 +118,7 @@ def log_figures(
         raise TrainingError(
             "A distance needs a metric (miles, kilometers or meters).", field="metric"
         )
+    check_distance(distance)
     miles = miles_from(distance, metric)
     if miles == 0:
         return 0.0, duration, None

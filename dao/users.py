@@ -8,12 +8,14 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import defer
 
+from api.registry import Principal
 from dao.base import APP_NAME, Dao
-from dao.errors import Conflict, NotFound
+from dao.errors import Conflict, InvalidInput, NotFound
 from dao.search import TextFilter
 from models import (
     AuthSession,
     Comment,
+    EmailChange,
     Flair,
     ForgotPassword,
     GroupMember,
@@ -24,7 +26,13 @@ from models import (
     User,
 )
 
-#: The profile fields a user may change with PUT or PATCH (username and password are not).
+
+class EmailChangeRequired(InvalidInput):
+    """Raise when a profile update names another e-mail address than the user's own."""
+
+
+#: The profile fields of PUT and PATCH; the e-mail must stay the same (username and password
+#: are not editable here either).
 EDITABLE_FIELDS = (
     "first",
     "last",
@@ -50,6 +58,13 @@ _PROFILE_BY_USERNAME = _PROFILE.where(User.username == bindparam("key"))
 _PROFILE_BY_EMAIL = _PROFILE.where(func.lower(User.email) == bindparam("email"))
 
 
+def _may_resolve_email(viewer: Principal | None, email: str) -> bool:
+    """Tell whether `viewer` may turn this e-mail into a username: its owner or a site admin."""
+    if viewer is None:
+        return False
+    return viewer.is_admin or (viewer.email or "").lower() == email.lower()
+
+
 class UserDao(Dao):
     """Read and change users; deleted users are invisible unless asked for."""
 
@@ -63,12 +78,28 @@ class UserDao(Dao):
             user = self.session.scalar(_PROFILE_BY_EMAIL, {"email": username_or_email.lower()})
         return user
 
-    def get(self, username_or_email: str) -> User:
-        """Return the active user named by username or e-mail, or raise NotFound."""
-        user = self.find(username_or_email)
+    def get(self, username_or_email: str, *, viewer: Principal | None) -> User:
+        """Return the active user named by username, or by e-mail for whoever may know it.
+
+        E-mail addresses are private (only the user and site admins see them), so a look-up by
+        e-mail resolves only for a site admin or for the address's owner; for anyone else it
+        is the same NotFound as an unknown user, without querying, so neither the answer nor
+        its timing tells whose address it is.
+        """
+        user = self.session.scalar(_PROFILE_BY_USERNAME, {"key": username_or_email})
+        if (
+            user is None
+            and "@" in username_or_email
+            and _may_resolve_email(viewer, username_or_email)
+        ):
+            user = self.session.scalar(_PROFILE_BY_EMAIL, {"email": username_or_email.lower()})
         if user is None:
             raise NotFound(f"There is no user '{username_or_email}'.")
         return user
+
+    def exists(self, username_or_email: str) -> bool:
+        """Tell whether an active user has this username or e-mail (the public lookup)."""
+        return self.find(username_or_email) is not None
 
     def get_by_username(self, username: str) -> User:
         """Return the active user with exactly this username, or raise NotFound."""
@@ -139,17 +170,28 @@ class UserDao(Dao):
         return user
 
     def update_profile(self, user: User, values: dict[str, Any], *, by: str) -> bool:
-        """Replace the editable fields with `values`; return whether anything changed."""
-        new = {name: values.get(name) for name in EDITABLE_FIELDS}
-        if new["email"] and self.email_taken(new["email"], except_username=user.username):
-            raise Conflict(f"The e-mail address '{new['email']}' is already registered.")
+        """Replace the editable fields with `values`; return whether anything changed.
+
+        The e-mail must be the current one, compared without regard to case (as the unique
+        index does) and kept as stored: a new address needs the password and a code mailed
+        to it (dao/email_changes.py), so a different one is EmailChangeRequired.
+        """
+        email = values.get("email")
+        if (email or "").lower() != (user.email or "").lower():
+            raise EmailChangeRequired(
+                "A profile update cannot change the e-mail address: request the change with "
+                "your password (POST /v2/users/{username}/email) and confirm it with the code "
+                "mailed to the new address.".replace("{username}", user.username),
+                errors=[{"path": "/email", "message": "differs from your e-mail address"}],
+            )
+        new = {name: values.get(name) for name in EDITABLE_FIELDS if name != "email"}
         changed = {name: value for name, value in new.items() if getattr(user, name) != value}
         if not changed:
             return False
         for name, value in changed.items():
             setattr(user, name, value)
         user.modified_date, user.modified_user, user.modified_app = self.clock(), by, APP_NAME
-        self.safe_commit("The e-mail address is already registered.")
+        self.safe_commit()
         return True
 
     def touch_last_login(self, user: User) -> dt.datetime:
@@ -181,9 +223,18 @@ class UserDao(Dao):
         )
 
     def hard_delete(self, user: User) -> None:
-        """Remove the user and everything that refers to them, in one transaction."""
+        """Remove the user and everything that refers to them, in one transaction.
+
+        Notifications they sent stay with their addressees, with no sender (as the foreign
+        key's ON DELETE SET NULL would do; done here so the rows' versions, and ETags, change).
+        """
         name = user.username
         own_logs = select(Log.log_id).where(Log.username == name).scalar_subquery()
+        self.session.execute(
+            update(Notification)
+            .where(Notification.sender == name, Notification.username != name)
+            .values(sender=None, version=Notification.version + 1)
+        )
         for statement in (
             delete(Comment).where(or_(Comment.username == name, Comment.log_id.in_(own_logs))),
             delete(Log).where(Log.username == name),
@@ -191,6 +242,7 @@ class UserDao(Dao):
             delete(Notification).where(Notification.username == name),
             delete(Flair).where(Flair.username == name),
             delete(ForgotPassword).where(ForgotPassword.username == name),
+            delete(EmailChange).where(EmailChange.username == name),
             delete(GroupMember).where(GroupMember.username == name),
             delete(TeamMember).where(TeamMember.username == name),
             delete(AuthSession).where(AuthSession.username == name),

@@ -22,7 +22,7 @@ from models.lookups import (
     WeekStart,
 )
 from models.types import MAX_DURATION, Duration
-from models.users import Code, Flair, ForgotPassword, Notification, User
+from models.users import Code, EmailChange, Flair, ForgotPassword, Notification, User
 
 __all__ = [
     "EXERCISE_TYPES",
@@ -39,6 +39,7 @@ __all__ = [
     "Code",
     "Comment",
     "Duration",
+    "EmailChange",
     "Event",
     "Flair",
     "ForgotPassword",

@@ -68,6 +68,27 @@ class ForgotPassword(AuditMixin, Base):
     expires: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
+class EmailChange(Base):
+    """Hold a user's requested, not yet confirmed, new e-mail address (at most one per user).
+
+    The address becomes the user's only when the code mailed to it comes back; until then
+    logins, resets and invitations keep using the confirmed `users.email`. The code is stored
+    as a keyed digest (HMAC-SHA256), never in clear. Timestamps are naive UTC.
+    """
+
+    __tablename__ = "email_changes"
+
+    username: Mapped[str] = mapped_column(
+        ForeignKey("users.username", ondelete="CASCADE"), primary_key=True
+    )
+    new_email: Mapped[str] = mapped_column(String(50))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    #: Wrong confirmation codes so far; at the limit the pending change is void.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
 class Notification(AuditMixin, VersionedMixin, Base):
     """Hold one notification addressed to a user."""
 
@@ -81,6 +102,11 @@ class Notification(AuditMixin, VersionedMixin, Base):
     viewed: Mapped[str] = mapped_column(CHAR(1))
     # VARCHAR(1000) as in the legacy SQL (the legacy ORM said 127).
     description: Mapped[str | None] = mapped_column(String(1000))
+    # Splits addition (revision 0011): who sent it. NULL for legacy rows, and once the sender is
+    # deleted for good (the addressee keeps the notification).
+    sender: Mapped[str | None] = mapped_column(
+        ForeignKey("users.username", ondelete="SET NULL"), index=True
+    )
 
 
 class Flair(AuditMixin, Base):

@@ -1,8 +1,8 @@
 """Activation codes: group admins invite someone by e-mail; the code lets them register.
 
-A code is visible only to its creator, its addressee (the caller whose e-mail it names) and site
-admins; everyone else gets 404, the same answer as for a code that does not exist, so codes
-cannot be probed.
+A code is visible only to its creator, the accepted admins of its group and site admins, never
+to an account because of its e-mail (`dao.codes.may_see`); everyone else gets 404, the same
+answer as for a code that does not exist, so codes cannot be probed.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class ActivationCodes(Resource):
     """Create, read and delete activation codes."""
 
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """List the codes you created or that were sent to you, paged (site admins: all)."""
+        """List the codes you created or whose group you administer, paged (site admins: all)."""
         page = page_from(req)
         codes, total = self.services.dao(ActivationCodeDao, req).page_visible(
             req.context.user, limit=page.limit, offset=page.offset
@@ -122,7 +122,7 @@ class ActivationCodes(Resource):
         return self.services.dao(ActivationCodeDao, req).get_visible(code, caller(req))
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, code: str) -> None:
-        """Read a code you created or that was sent to you."""
+        """Read a code you created or whose group you administer."""
         row = self._code(req, code)
         send_etag(req, resp, row.version, req.context.user.username)
         resp.media = {
@@ -132,7 +132,7 @@ class ActivationCodes(Resource):
         }
 
     def on_get_exists(self, req: falcon.Request, resp: falcon.Response, code: str) -> None:
-        """Tell whether a code you created or received exists (404 when not)."""
+        """Tell whether a code you may see exists (404 when not)."""
         row = self._code(req, code)
         resp.media = {
             "self": f"/v2/activation_code/exists/{code}",
@@ -166,7 +166,7 @@ ENDPOINTS = (
         "collection",
         Auth.USER,
         "activation_codes",
-        "List the activation codes you created or received",
+        "List the activation codes you created or administer",
         query=PAGING_QUERY,
     ),
     Endpoint(
@@ -188,7 +188,7 @@ ENDPOINTS = (
         None,
         Auth.USER,
         "self",
-        "Read an activation code you created or received",
+        "Read an activation code you created or administer",
     ),
     Endpoint(
         "activation_code.delete",
@@ -198,7 +198,7 @@ ENDPOINTS = (
         None,
         Auth.OWNER,
         "delete",
-        "Delete an activation code you created or received",
+        "Delete an activation code you created or administer",
     ),
     Endpoint(
         "activation_code.exists",
@@ -218,6 +218,6 @@ ENDPOINTS = (
         "soft",
         Auth.OWNER,
         "withdraw",
-        "Withdraw an activation code you created or received",
+        "Withdraw an activation code you created or administer",
     ),
 )

@@ -14,7 +14,7 @@ from api.registry import Auth, Collection, Endpoint, Principal
 from api.security import PASSWORD_MAX_BYTES, TokenService
 from dao.auth import AuthDao, RefreshRefused
 from dao.errors import InvalidInput
-from dao.throttles import ThrottleDao
+from dao.throttles import ThrottleDao, account_key, identifier_key
 from dao.users import UserDao
 from models import User
 from resources.base import Resource
@@ -22,6 +22,7 @@ from resources.users import user_view
 
 COLLECTION = Collection("auth", key="auth", prefix="/v2/auth", title="authentication")
 WRONG_CREDENTIALS = "The username or password is incorrect."
+TOO_MANY_LOGINS = "Too many failed logins with this username or e-mail; wait before trying again."
 
 
 def _basic_credentials(header: str) -> tuple[str, str]:
@@ -84,20 +85,34 @@ class Tokens(Resource):
         config = self.config
         auth = self.services.dao(AuthDao, req)
         throttles = self.services.dao(ThrottleDao, req)
+        # The visible lock is keyed by the identifier as submitted, before it is resolved: its
+        # 429 says nothing about which account (if any) the identifier names. See
+        # docs/compatibility.md ("Authentication") for why the account stays protected.
+        spelling = identifier_key("login", identifier)
+        throttles.check(spelling, TOO_MANY_LOGINS)
         user = auth.find_login_user(identifier)
-        key = f"login:{user.username if user else identifier.lower()}"
-        throttles.check(key, "Too many failed logins for this account; wait before trying again.")
+        # The account's silent budget, across all its spellings; an unknown identifier spends a
+        # budget of its own, so both cases do the same work.
+        account = (
+            account_key("login", user.username)
+            if user
+            else identifier_key("login:unknown", identifier)
+        )
         # Unknown users are checked against a dummy hash: both failures cost one bcrypt check.
-        if not self.services.passwords.verify(password, user.password if user else None):
+        verified = self.services.passwords.verify(password, user.password if user else None)
+        if verified and throttles.blocked(account):
+            verified = False  # refused exactly like a wrong password: nothing to learn from it
+        if not verified:
+            window, lockout = config.login_window, config.login_lockout
             throttles.record(
-                key,
-                limit=config.login_max_failures,
-                window=config.login_window,
-                lockout=config.login_lockout,
+                spelling, limit=config.login_max_failures, window=window, lockout=lockout
+            )
+            throttles.exhausted(
+                account, limit=config.login_account_max_failures, window=window, lockout=lockout
             )
             raise unauthorized(WRONG_CREDENTIALS, "invalid_grant")
         assert user is not None
-        throttles.clear(key)
+        throttles.clear(spelling, account)
         refresh = TokenService.new_refresh_token()
         session_id = auth.start_session(
             user, ttl=config.refresh_token_ttl, token_digest=TokenService.digest(refresh)

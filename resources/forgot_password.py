@@ -13,6 +13,7 @@ import falcon
 
 from api.access import authorize
 from api.conditional import check_if_match
+from api.links import caller
 from api.mail import MailError
 from api.registry import Auth, Collection, Endpoint
 from api.security import check_password_rules
@@ -80,7 +81,7 @@ class ForgotPassword(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """List your reset codes, named by username or e-mail: expiry and a hint, never codes."""
-        user = self.services.dao(UserDao, req).get(username)
+        user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
         authorize(req, owner=user.username)  # the name may be an e-mail: check whose it is
         codes = self.services.dao(ForgotPasswordDao, req).active_codes(user)
         resp.media = {

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import falcon
 
 from api.links import Link, Linker
-from api.paging import MAX_LIMIT, MAX_OFFSET, parse_int, path_id, set_link_header
+from api.paging import LIMIT, OFFSET, path_id, set_link_header
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.logs import LogDao
@@ -76,8 +76,8 @@ class LogFeed(Resource):
                 f"'filter_by' must be one of {', '.join(FILTERS)}.",
                 errors=[{"path": "filter_by", "message": "unknown filter"}],
             )
-        size = parse_int(limit, "limit", default=0, minimum=1, maximum=MAX_LIMIT)
-        start = parse_int(offset, "offset", default=0, minimum=0, maximum=MAX_OFFSET)
+        size = LIMIT.parse(limit, "limit")
+        start = OFFSET.parse(offset, "offset")
         logs = self.services.dao(LogDao, req)
         if filter_by in GROUP_FILTERS:
             group_id = path_id(bucket, "bucket")
@@ -130,8 +130,8 @@ ENDPOINTS = (
         params={
             "filter_by": {"enum": list(FILTERS)},
             "bucket": {"type": "string", "minLength": 1},
-            "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
-            "offset": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+            "limit": LIMIT.schema(with_default=False),
+            "offset": OFFSET.schema(with_default=False),
         },
     ),
 )

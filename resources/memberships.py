@@ -12,7 +12,7 @@ from typing import Any
 import falcon
 
 from api.conditional import check_if_match
-from api.links import Linker
+from api.links import Linker, caller
 from api.registry import Auth, Endpoint
 from dao.flair import FlairDao
 from dao.memberships import MembershipChange, MembershipDao, TeamMemberships
@@ -138,7 +138,7 @@ class Memberships(Resource):
 
     def on_get_snapshot(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """Read a user with their groups, flair and statistics (and, for you, notifications)."""
-        user = self.services.dao(UserDao, req).get(username)
+        user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
         groups = self._groups(req, user)
         newest = self.services.dao(MembershipDao, req).newest_logs([g["id"] for g in groups])
         for group in groups:

@@ -1,7 +1,8 @@
 """Notifications: your own list, notify a teammate, read, mark viewed, hard and soft delete.
 
 A notification is private to its addressee (and site admins): it never appears in another
-user's response.
+user's response. Only teammates and site admins may send one (dao/notifications.py), its
+sender is recorded and shown, its link is a path of this API, and senders are throttled.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import falcon
 
 from api.access import authorize
 from api.conditional import check_if_match, etag_for, send_etag
-from api.links import Linker, with_query
+from api.links import Linker, internal_link_problem, with_query
 from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
+from dao.errors import InvalidInput
 from dao.notifications import NotificationDao
-from dao.users import UserDao
+from dao.throttles import Limit
 from models import Notification
 from resources.base import Resource
 
@@ -47,6 +49,8 @@ def notification_view(
         "link": row.link,
         "viewed": row.viewed,
         "description": row.description,
+        # Splits addition: who sent it (null for legacy notifications and deleted senders).
+        "sender": row.sender,
     }
     if not lite:
         view["deleted"] = bool(row.deleted)
@@ -95,11 +99,26 @@ class Notifications(Resource):
         }
 
     def on_post_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
-        """Send a notification to a user."""
+        """Send a notification to a teammate (site admins: to anyone), as its sender."""
         body = req.get_media()  # validated against notification-create.json by the middleware
-        addressee = self.services.dao(UserDao, req).get_by_username(body["username"])
-        row = self.services.dao(NotificationDao, req).create(
-            addressee, body["description"], body.get("link"), by=req.context.user.username
+        link = body.get("link")
+        if link is not None:
+            problem = internal_link_problem(self.services.registry, link)
+            if problem:
+                raise InvalidInput(
+                    f"The link {problem}.", errors=[{"path": "/link", "message": problem}]
+                )
+        config = self.config
+        row = self.services.dao(NotificationDao, req).send(
+            req.context.user,
+            body["username"],
+            body["description"],
+            link,
+            limit=Limit(
+                config.notification_limit,
+                config.notification_window,
+                config.notification_lockout,
+            ),
         )
         location = f"/v2/notifications/{row.notification_id}"
         # The sender gets back what they sent, with links only where they may follow them.
@@ -176,9 +195,9 @@ ENDPOINTS = (
         "collection",
         Auth.USER,
         "create",
-        "Send a notification to a user",
+        "Send a notification to a teammate",
         schema="notification-create",
-        statuses=(404,),
+        statuses=(403, 404, 429),
     ),
     Endpoint(
         "notifications.item",

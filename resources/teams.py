@@ -13,8 +13,8 @@ from api.paging import (
     MAX_FILTER_LENGTH,
     PAGING_QUERY,
     TEXT_FILTER_QUERY,
+    IntegerParameter,
     page_from,
-    parse_int,
     set_link_header,
     text_filter_from,
 )
@@ -27,6 +27,8 @@ from resources.base import Resource
 
 COLLECTION = Collection("teams", key="team", prefix="/v2/teams", title="teams")
 MAX_SEARCH_LIMIT = 200
+#: The `{limit}` of a team search: what the parser takes is what the OpenAPI document says.
+SEARCH_LIMIT = IntegerParameter(1, MAX_SEARCH_LIMIT)
 
 #: Links on a team, in the order shown; actions only for those who may use them.
 TEAM_LINKS = ("teams.item", "teams.members", "teams.groups")
@@ -213,7 +215,7 @@ class Teams(Resource):
         self, req: falcon.Request, resp: falcon.Response, text: str, limit: str
     ) -> None:
         """Find up to `limit` (1-200) teams whose name or title contains the text."""
-        count = parse_int(limit, "limit", default=0, minimum=1, maximum=MAX_SEARCH_LIMIT)
+        count = SEARCH_LIMIT.parse(limit, "limit")
         if len(text) > MAX_FILTER_LENGTH:
             raise InvalidInput(
                 f"The search text is limited to {MAX_FILTER_LENGTH} characters.",
@@ -301,6 +303,6 @@ ENDPOINTS = (
         Auth.USER,
         "search",
         "Find teams whose name or title contains a text",
-        params={"limit": {"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT}},
+        params={"limit": SEARCH_LIMIT.schema()},
     ),
 )

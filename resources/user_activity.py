@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import falcon
 
+from api.links import caller
 from api.registry import Auth, Endpoint
 from dao.flair import FlairDao
 from dao.notifications import NotificationDao
@@ -20,7 +21,7 @@ class UserActivity(Resource):
 
     def on_get_statistics(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """Read a user's mileage and feel: all time, this year, month and week."""
-        user = self.services.dao(UserDao, req).get(username)
+        user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
         stats = self.services.dao(StatisticsDao, req).for_user(user.username, user.week_start)
         resp.media = {
             "self": f"/v2/users/statistics/{user.username}",

@@ -12,18 +12,23 @@ from api.paging import PAGING_QUERY, TEXT_FILTER_QUERY, page_from, set_link_head
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
 from api.security import check_password_rules
+from dao.errors import NotFound
 from dao.registration import RegistrationDao
-from dao.users import EDITABLE_FIELDS, UserDao
+from dao.throttles import ThrottleDao
+from dao.users import EDITABLE_FIELDS, EmailChangeRequired, UserDao
 from models import User
 from resources.base import Resource
 
 COLLECTION = Collection("users", key="user", prefix="/v2/users", title="users")
+TOO_MANY_LOOKUPS = "Too many user lookups from this address; wait before asking again."
 
 #: Links on a user, in the order shown; each appears only when the caller may use it.
 USER_LINKS = (
     "users.item",
     "users.replace",
     "users.patch",
+    "users.email",
+    "users.email_change",
     "users.delete",
     "users.soft_delete",
     "auth.revoke_user",
@@ -135,7 +140,7 @@ class Users(Resource):
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """Read one user by username, or by e-mail address."""
-        user = self.services.dao(UserDao, req).get(username)
+        user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
         send_etag(req, resp, user.version, "p" if is_private_view(req, user.username) else "")
         resp.append_header("Accept-Patch", ACCEPT_PATCH)
         resp.media = self._item(req, user)
@@ -153,7 +158,11 @@ class Users(Resource):
         if document is None:  # PATCH: apply to the current profile, then check as PUT does
             document = apply_patch(req, editable_document(user))
             self.services.schemas.validate("user-update", document)
-        updated = users.update_profile(user, document, by=req.context.user.username)
+        try:
+            updated = users.update_profile(user, document, by=req.context.user.username)
+        except EmailChangeRequired as ex:  # point the client at the endpoint that can do it
+            ex.links = self.links(req, "users.email_change", username=username)
+            raise
         resp.etag = etag_for(user.version, "p")
         resp.media = {**self._item(req, user), "updated": updated}
 
@@ -195,12 +204,28 @@ class Users(Resource):
         }
 
     def on_get_lookup(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """Tell whether a username or e-mail address is registered (404 when it is not)."""
-        self.services.dao(UserDao, req).get(username)
+        """Tell whether a username or e-mail address is registered (404 when it is not).
+
+        It is public (a registration form asks it), so it is an enumeration oracle: every call
+        counts against a budget per client address, known and unknown names alike, and the
+        answer says only `exists`, nothing of the account.
+        """
+        config = self.config
+        throttles = self.services.dao(ThrottleDao, req)
+        key = f"lookup:address:{req.remote_addr or 'unknown'}"
+        throttles.check(key, TOO_MANY_LOOKUPS)
+        throttles.record(
+            key,
+            limit=config.lookup_limit,
+            window=config.lookup_window,
+            lockout=config.lookup_lockout,
+        )
+        if not self.services.dao(UserDao, req).exists(username):
+            raise NotFound(f"There is no user '{username}'.")
         resp.media = {
             "self": f"/v2/users/lookup/{username}",
             "exists": True,
-            "links": self.links(req, "users.item", "api.root", username=username),
+            "links": self.links(req, "api.root"),
         }
 
 
@@ -311,6 +336,7 @@ ENDPOINTS = (
         Auth.NONE,
         "lookup",
         "Tell whether a username or e-mail is registered",
+        statuses=(429,),
         returns="lookup",
     ),
 )

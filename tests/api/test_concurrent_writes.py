@@ -20,11 +20,20 @@ from sqlalchemy.orm import Session
 from api import migrations
 from api.app import create_app
 from api.db import make_engine
+from dao.throttles import account_key, identifier_key
 from dao.users import UserDao
 from models import Throttle
 from tests.factories import PASSWORD, password_hash
 
 PARALLEL = 12
+
+
+def _spelling(name: str) -> str:
+    return identifier_key("login", name)
+
+
+def _account(name: str) -> str:
+    return account_key("login", name)
 
 
 def _users(engine, prefix: str) -> list[str]:
@@ -66,7 +75,8 @@ def real_app(request, tmp_path, config, database_url):
             users = UserDao(session)
             for name in names:
                 users.hard_delete(users.get_by_username(name))
-            session.execute(delete(Throttle).where(Throttle.key.in_([f"login:{n}" for n in names])))
+            keys = [key(n) for n in names for key in (_spelling, _account)]
+            session.execute(delete(Throttle).where(Throttle.key.in_(keys)))
             session.commit()
         engine.dispose()
 

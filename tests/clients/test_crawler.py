@@ -9,6 +9,7 @@ the action is not refused (401/403) and not broken (404, 405, 5xx).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import defaultdict, deque
@@ -23,6 +24,7 @@ from jsonschema import Draft202012Validator
 from api.config import DEFAULT_DISABLED_ROUTES
 from api.registry import Endpoint, Registry, build_registry
 from api.routes import RESOURCE_MODULES
+from models import EmailChange
 from resources.discovery import LinksDocuments
 from tests.factories import PASSWORD
 
@@ -348,7 +350,7 @@ def _typed(value: str, schema: Any) -> Any:
 
 @pytest.fixture
 def world(make, db):
-    """Users in every role, a team with a group, logs, a comment, a notification and flair."""
+    """Users in every role, a group, logs, a comment, a notification, flair, pending changes."""
     make.user("alice", first="Alice", last="Ames")
     make.user("bob", first="Bob", last="Barnes")
     make.user("gina", first="Gina", last="Grant")
@@ -365,6 +367,19 @@ def world(make, db):
     make.flair("alice", "Captain")
     make.code("alice@example.com", group, created_user="gina", code="INVITE01")
     make.reset_code("alice", RESET_CODE)
+    # A pending e-mail change, so that its confirm and cancel actions are offered.
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    db.add(
+        EmailChange(
+            username="alice",
+            new_email="alice.next@example.com",
+            code_hash="0" * 64,
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=1),
+            attempts=0,
+        )
+    )
+    db.commit()
     return {"team": team, "group": group, "log": log}
 
 

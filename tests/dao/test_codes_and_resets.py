@@ -21,8 +21,10 @@ def test_new_codes_are_eight_upper_case_letters_or_digits():
 def test_who_may_see_a_code():
     code = Code(activation_code="X", email="Kid@Example.com", created_user="coach")
     assert may_see(code, Principal("coach", "c@example.com", "user"))
-    assert may_see(code, Principal("kid", "kid@example.COM", "user"))
+    assert may_see(code, Principal("admin2", "a2@example.com", "user"), group_admin=True)
     assert may_see(code, Principal("root", None, "admin"))
+    # Never by e-mail: an account's e-mail can be changed, and the invitee has no account.
+    assert not may_see(code, Principal("kid", "kid@example.COM", "user"))
     assert not may_see(code, Principal("other", "other@example.com", "user"))
     assert not may_see(code, None)
     assert not may_see(

@@ -84,7 +84,7 @@ def test_a_users_hard_delete_takes_their_totals(db, logs):
     logs.create("ann", run(5))
     logs.create("bea", run(3))
     users = UserDao(db)
-    users.hard_delete(users.get("ann"))
+    users.hard_delete(users.get_by_username("ann"))
     assert stored(db) == recomputed(db) == {("bea", "run"): (1, 3.0, 5)}
 
 

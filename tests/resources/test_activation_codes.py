@@ -1,4 +1,4 @@
-"""Activation codes: made by group admins, seen by creator and addressee, deleted hard or soft."""
+"""Activation codes: made by group admins, seen by creator, group admins and site admins only."""
 
 from __future__ import annotations
 
@@ -121,8 +121,17 @@ def invite(club, make, runners):
     return make.code("bob@example.com", club.varsity, created_user="coach", code="BOBCODE1")
 
 
-@pytest.mark.parametrize("caller", ["coach", "bob", "root"])
-def test_creator_addressee_and_site_admin_read_a_code(client, club, invite, caller):
+@pytest.fixture
+def dana(club, make, login):
+    """An accepted admin of varsity who did not make the code."""
+    make.user("dana")
+    make.group_member(club.varsity, "dana", role="admin")
+    return login("dana")
+
+
+@pytest.mark.parametrize("caller", ["coach", "dana", "root"])
+def test_creator_group_admin_and_site_admin_read_a_code(client, club, invite, dana, caller):
+    club.headers["dana"] = dana
     result = client.simulate_get("/v2/activation_code/BOBCODE1", headers=club[caller])
     assert result.status_code == 200
     code = result.json["activation_code"]
@@ -133,8 +142,9 @@ def test_creator_addressee_and_site_admin_read_a_code(client, club, invite, call
     assert ("DELETE", "/v2/activation_code/soft/BOBCODE1") in methods
 
 
-@pytest.mark.parametrize("caller", ["alice", "carol"])
+@pytest.mark.parametrize("caller", ["alice", "carol", "bob"])
 def test_others_get_404_as_for_a_missing_code(client, club, invite, caller):
+    # bob's e-mail is the code's address: an account's e-mail does not show invitations.
     seen = client.simulate_get("/v2/activation_code/BOBCODE1", headers=club[caller])
     missing = client.simulate_get("/v2/activation_code/NOSUCH01", headers=club[caller])
     assert seen.status_code == missing.status_code == 404
@@ -149,20 +159,50 @@ def test_others_get_404_as_for_a_missing_code(client, club, invite, caller):
 
 def test_codes_match_without_regard_to_case(client, club, invite):
     assert (
-        client.simulate_get("/v2/activation_code/bobcode1", headers=club["bob"]).status_code == 200
-    )
-
-
-def test_addressee_match_ignores_email_case(client, club, make):
-    make.code("ALICE@Example.COM", club.varsity, created_user="coach", code="ALICE001")
-    assert (
-        client.simulate_get("/v2/activation_code/ALICE001", headers=club["alice"]).status_code
+        client.simulate_get("/v2/activation_code/bobcode1", headers=club["coach"]).status_code
         == 200
     )
 
 
+@pytest.mark.parametrize("address", ["alice@example.com", "ALICE@Example.COM"])
+def test_an_account_with_the_codes_email_neither_sees_nor_withdraws_it(client, club, make, address):
+    """Audit issue 11.2: codes followed the caller's (mutable) e-mail; now they never do."""
+    make.code(address, club.varsity, created_user="coach", code="ALICE001")
+    alice = club["alice"]
+    assert client.simulate_get("/v2/activation_code/ALICE001", headers=alice).status_code == 404
+    listed = client.simulate_get("/v2/activation_code", headers=alice).json["activation_codes"]
+    assert listed == []
+    for path in ("/v2/activation_code/soft/ALICE001", "/v2/activation_code/ALICE001"):
+        assert client.simulate_delete(path, headers=alice).status_code == 404
+    assert (
+        client.simulate_get("/v2/activation_code/ALICE001", headers=club["coach"]).status_code
+        == 200
+    )
+
+
+def test_group_admins_list_their_groups_codes_and_no_others(client, club, invite, dana, make):
+    make.code("x@example.com", club.hill, created_user="root", code="HILLCODE")
+    listed = client.simulate_get("/v2/activation_code", headers=dana).json
+    assert [c["activation_code"] for c in listed["activation_codes"]] == ["BOBCODE1"]
+    assert listed["total"] == 1
+    everything = client.simulate_get("/v2/activation_code", headers=club["root"]).json
+    assert {"BOBCODE1", "HILLCODE"} <= {
+        c["activation_code"] for c in everything["activation_codes"]
+    }
+
+
+def test_a_pending_or_demoted_admin_does_not_see_the_groups_codes(
+    client, club, invite, make, login
+):
+    make.user("eve")
+    make.group_member(club.varsity, "eve", role="admin", status="pending")
+    eve = login("eve")
+    assert client.simulate_get("/v2/activation_code/BOBCODE1", headers=eve).status_code == 404
+    assert client.simulate_get("/v2/activation_code", headers=eve).json["total"] == 0
+
+
 def test_exists(client, club, invite):
-    result = client.simulate_get("/v2/activation_code/exists/BOBCODE1", headers=club["bob"])
+    result = client.simulate_get("/v2/activation_code/exists/BOBCODE1", headers=club["coach"])
     assert result.status_code == 200
     assert result.json == {
         **result.json,
@@ -170,7 +210,9 @@ def test_exists(client, club, invite):
         "matching_code_exists": True,
     }
     assert (
-        client.simulate_get("/v2/activation_code/exists/ZZZZZZZZ", headers=club["bob"]).status_code
+        client.simulate_get(
+            "/v2/activation_code/exists/ZZZZZZZZ", headers=club["coach"]
+        ).status_code
         == 404
     )
 
@@ -192,8 +234,9 @@ def test_over_long_code_is_404_not_500(client, club):
 # -- delete -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("caller", ["coach", "bob", "root"])
-def test_hard_delete(client, club, invite, caller, db):
+@pytest.mark.parametrize("caller", ["coach", "dana", "root"])
+def test_hard_delete(client, club, invite, dana, caller, db):
+    club.headers["dana"] = dana
     result = client.simulate_delete("/v2/activation_code/BOBCODE1", headers=club[caller])
     assert result.status_code == 204 and result.text == ""
     assert db.scalar(select(Code).where(Code.activation_code == "BOBCODE1")) is None
@@ -202,8 +245,9 @@ def test_hard_delete(client, club, invite, caller, db):
     )
 
 
-@pytest.mark.parametrize("caller", ["coach", "bob", "root"])
-def test_soft_delete(client, club, invite, caller, db):
+@pytest.mark.parametrize("caller", ["coach", "dana", "root"])
+def test_soft_delete(client, club, invite, dana, caller, db):
+    club.headers["dana"] = dana
     result = client.simulate_delete("/v2/activation_code/soft/BOBCODE1", headers=club[caller])
     assert result.status_code == 204
     row = db.scalar(select(Code).where(Code.activation_code == "BOBCODE1"))
@@ -224,10 +268,12 @@ def test_soft_delete(client, club, invite, caller, db):
     "path", ["/v2/activation_code/BOBCODE1", "/v2/activation_code/soft/BOBCODE1"]
 )
 def test_others_may_not_delete(client, club, invite, path):
-    assert client.simulate_delete(path, headers=club["alice"]).status_code == 404
+    for caller in ("alice", "bob"):  # bob is the addressee: his e-mail grants nothing
+        assert client.simulate_delete(path, headers=club[caller]).status_code == 404
     assert client.simulate_delete(path).status_code == 401
     assert (
-        client.simulate_get("/v2/activation_code/BOBCODE1", headers=club["bob"]).status_code == 200
+        client.simulate_get("/v2/activation_code/BOBCODE1", headers=club["coach"]).status_code
+        == 200
     )
 
 

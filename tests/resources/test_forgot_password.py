@@ -55,16 +55,21 @@ def test_unknown_accounts_get_the_same_answer_and_no_mail(mail_client, runners, 
     assert [m["To"] for m in mailbox.messages] == ["alice@example.com"]
 
 
-def test_requests_are_throttled_per_account(mail_client, runners, mailbox):
+def test_requests_are_throttled_per_identifier_and_mails_per_account(mail_client, runners, mailbox):
     for _ in range(3):
         assert request_code(mail_client).status_code == 202
     blocked = request_code(mail_client)
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
     assert len(mailbox.to("alice@example.com")) == 3
-    # By e-mail address the account is the same, so it is blocked too.
-    assert request_code(mail_client, "alice@example.com").status_code == 429
+    # The e-mail spelling answers as an unknown identifier does (the 429 of "alice" must not
+    # tell that it is the same account), but the account's mailbox gets no fourth mail.
+    by_email = request_code(mail_client, "alice@example.com")
+    unknown = request_code(mail_client, "ghost@example.com")
+    assert by_email.status_code == unknown.status_code == 202
+    assert len(mailbox.to("alice@example.com")) == 3
     # Another account is not affected.
     assert request_code(mail_client, "bob").status_code == 202
+    assert len(mailbox.to("bob@example.com")) == 1
 
 
 def test_unknown_accounts_are_throttled_alike(client, runners):

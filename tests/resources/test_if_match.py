@@ -10,6 +10,7 @@ endpoint cannot slip past the check.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from models import (
     AuthSession,
     Code,
     Comment,
+    EmailChange,
     ForgotPassword,
     Group,
     GroupMember,
@@ -265,6 +267,26 @@ def _code_target(w: World, name: str) -> Target:
     )
 
 
+@builds("users.email_cancel")
+def _email_change_target(w: World, name: str) -> Target:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    w.db.add(
+        EmailChange(
+            username="alice",
+            new_email="alice.new@example.com",
+            code_hash="0" * 64,
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=1),
+        )
+    )
+    w.db.commit()
+    return Target(
+        "/v2/users/alice/email",
+        w.headers["alice"],
+        lambda: rows(w.db, EmailChange.__table__, username="alice"),
+    )
+
+
 def build_target(name: str, w: World) -> Target:
     """Create the target of write endpoint `name`; return how to call it and read it back."""
     return TARGETS[name](w, name)
@@ -327,7 +349,9 @@ def test_a_stale_if_match_is_412_and_changes_nothing(world: World, name):
     assert target.read() == before, f"{name} changed its target despite the stale If-Match"
 
 
-@pytest.mark.parametrize("name", ["auth.logout", "auth.revoke_user", "users.update_memberships"])
+@pytest.mark.parametrize(
+    "name", ["auth.logout", "auth.revoke_user", "users.update_memberships", "users.email_cancel"]
+)
 def test_if_match_star_passes_where_there_is_no_etag(world: World, name):
     target = build_target(name, world)
     result = _call(world, method_of(name), target, {"If-Match": "*"})

@@ -310,8 +310,12 @@ def test_site_admin_sees_the_private_parts(client, club, make):
 
 
 def test_snapshot_by_email_names_the_real_user(client, club):
-    result = client.simulate_get("/v2/users/snapshot/alice@example.com", headers=club["bob"])
-    assert result.status_code == 200 and result.json["self"] == "/v2/users/snapshot/alice"
+    # E-mail is private: only its owner and site admins may look a user up by it.
+    for who in ("alice", "root"):
+        result = client.simulate_get("/v2/users/snapshot/alice@example.com", headers=club[who])
+        assert result.status_code == 200 and result.json["self"] == "/v2/users/snapshot/alice"
+    other = client.simulate_get("/v2/users/snapshot/alice@example.com", headers=club["bob"])
+    assert other.status_code == 404
 
 
 def test_newest_log_counts_accepted_members_only(client, club, make):

@@ -115,8 +115,15 @@ def test_get_by_username_or_email(client, runners):
     assert by_name.status_code == 200
     assert by_name.json["self"] == "/v2/users/alice"
     assert by_name.json["user"]["member_since"].count("-") == 2
-    by_email = client.simulate_get("/v2/users/alice@example.com", headers=runners["bob"])
-    assert by_email.json["user"]["username"] == "alice"
+    # E-mail is private: a look-up by e-mail is for the user themselves and site admins (others
+    # get the 404 of an unknown user; tests/resources/test_enumeration.py).
+    for who in ("alice", "root"):
+        by_email = client.simulate_get("/v2/users/alice@example.com", headers=runners[who])
+        assert by_email.json["user"]["username"] == "alice"
+    assert (
+        client.simulate_get("/v2/users/alice@example.com", headers=runners["bob"]).status_code
+        == 404
+    )
     assert_no_credentials(by_name.text)
 
 
@@ -216,11 +223,18 @@ def test_put_reports_every_invalid_field(client, runners):
     assert {"/first", "/email", "/class_year", "/week_start", "/surprise"} <= paths
 
 
-def test_put_with_a_taken_email_is_409(client, runners):
+def test_put_with_a_taken_email_is_refused_and_changes_nothing(client, runners):
+    # A PUT never changes the e-mail (docs/compatibility.md); a taken one is 409 at the
+    # e-mail change endpoint (tests/resources/test_email_change.py).
     result = client.simulate_put(
         "/v2/users/alice", json=profile(email="BOB@example.com"), headers=runners["alice"]
     )
-    assert result.status_code == 409
+    assert result.status_code == 400
+    assert ("POST", "/v2/users/alice/email") in {
+        (k["method"], k["href"]) for k in result.json["links"]
+    }
+    mine = client.simulate_get("/v2/users/alice", headers=runners["alice"]).json["user"]
+    assert mine["email"] == "alice@example.com"
 
 
 def test_put_with_a_stale_if_match_is_412(client, runners):
