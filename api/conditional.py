@@ -34,20 +34,28 @@ def send_etag(req: falcon.Request, resp: falcon.Response, version: int, variant:
         raise falcon.HTTPStatus(falcon.HTTP_304, headers={"ETag": resp.etag or f'"{tag}"'})
 
 
-def check_if_match(req: falcon.Request, version: int, *, required: bool) -> None:
+def check_if_match(req: falcon.Request, version: int | None, *, required: bool) -> None:
     """Refuse a write whose If-Match names another version (412), or lacks one when required (428).
 
     Only the version part of a tag is compared, so any caller's representation of the current
-    row version may be used for If-Match.
+    row version may be used for If-Match. Every PUT, PATCH and DELETE calls this once it has found
+    its target (CONTRACT §9); a target that exists but has no representation of its own (a
+    session to end, a list of memberships) passes `version=None`: it has no ETag, so only
+    `If-Match: *` can match it (RFC 9110 §13.1.1), and a missing If-Match is never required,
+    since the client has no tag to send.
     """
     header = req.get_header("If-Match")
     if header is None:
-        if required:
+        if required and version is not None:
             raise PreconditionRequired(
                 "Send If-Match with the ETag of the version you are changing."
             )
         return
     if header.strip() == "*":
         return
+    if version is None:
+        raise PreconditionFailed(
+            "This resource has no ETag, so only `If-Match: *` can match it (If-Match failed)."
+        )
     if str(version) not in {_version_of(tag) for tag in header.split(",")}:
         raise PreconditionFailed("The resource has changed since you read it (If-Match failed).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -11,6 +12,17 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.metrics import MeasuredQueuePool, instrument_pool
+
+#: How long a SQLite connection waits for another one's write lock before "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+#: Whether the transactions this context begins will write. On SQLite they then take the write
+#: lock when they begin (BEGIN IMMEDIATE), waiting for it up to the busy timeout. A deferred
+#: transaction that has read and then writes after another connection committed cannot wait:
+#: SQLite fails it at once with "database is locked" (SQLITE_BUSY_SNAPSHOT in WAL mode), which
+#: is what made 11 of 12 parallel logins answer 503. Reads keep deferred transactions, so they
+#: never wait for writers (WAL). Set per request by `api.middleware.DatabaseSession`.
+WRITE_INTENT: ContextVar[bool] = ContextVar("splits_write_intent", default=False)
 
 #: A pooled connection idle for longer than this is pinged before use (see `_ping_when_idle`).
 PING_AFTER_IDLE_SECONDS = 1.0
@@ -50,12 +62,12 @@ def make_engine(
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_INTENT.get() else "BEGIN")
 
         return engine
     connect_args: dict[str, Any] = {}

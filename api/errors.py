@@ -111,7 +111,7 @@ def handle_database_unavailable(
         and not (ex.connection_invalidated)
     ):
         handle_unexpected(req, resp, ex, params)
-    log.warning("database unavailable: %s", type(ex).__name__)
+    log.warning("database unavailable: %s: %s", type(ex).__name__, getattr(ex, "orig", ex))
     raise HTTPProblem(
         503,
         title="Service Unavailable",

@@ -13,6 +13,7 @@ import falcon
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from api.db import WRITE_INTENT
 from api.errors import HTTPProblem, unauthorized
 from api.registry import Auth, Principal, Registry
 from api.security import InvalidToken, TokenService
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 BODY_METHODS = frozenset({"POST", "PUT"})
+#: Methods that do not change anything (RFC 9110 §9.2.1): their transactions begin as reads.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RequestId:
@@ -110,10 +113,33 @@ class RequestContext(falcon.Context):
             session.close()
 
 
+_NO_DEFAULT: Any = object()
+#: The detail of the 400 for a request that needs a body and has none.
+BODY_REQUIRED = "This request needs a JSON body (Content-Type: application/json)."
+
+
 class Request(falcon.Request):
     """The app's request type: its context opens the database session lazily."""
 
     context_type = RequestContext
+
+    def get_media(self, default_when_empty: Any = _NO_DEFAULT) -> Any:
+        """Return the parsed body; a request without one is a 400 whatever its Content-Type.
+
+        Falcon picks the media handler by Content-Type before it looks at the body, so an empty
+        request would answer 415 or 400 depending on the server: wsgiref (`python -m api serve`)
+        supplies `text/plain` when the client sent no Content-Type, uWSGI and nginx send none.
+        A Content-Type that describes no body is ignored, so every server answers alike.
+        """
+        if not has_body(self):
+            if default_when_empty is not _NO_DEFAULT:
+                return default_when_empty
+            raise HTTPProblem(400, title="Bad Request", detail=BODY_REQUIRED)
+        if default_when_empty is _NO_DEFAULT:
+            return super().get_media()
+        return super().get_media(default_when_empty)
+
+    media = property(get_media)  # falcon binds `media` to its own get_media
 
 
 class DatabaseSession:
@@ -128,6 +154,7 @@ class DatabaseSession:
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Let the request open a session when it needs one; it connects only when used."""
         req.context.session_factory = self.session_factory
+        WRITE_INTENT.set(req.method not in SAFE_METHODS)
 
     def process_response(
         self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool
@@ -201,18 +228,25 @@ class Authorization:
             raise HTTPProblem(403, title="Forbidden", detail="This endpoint is disabled.")
         if endpoint.auth is Auth.ADMIN or endpoint.owner_param:
             owner = params.get(endpoint.owner_param) if endpoint.owner_param else None
+            if owner is not None and user is not None and _is_email_of(owner, user):
+                owner = user.username  # callers may name themselves by e-mail (legacy-v2 §1.5)
             if not endpoint.permits(user, owner=owner):
                 raise HTTPProblem(
                     403, title="Forbidden", detail=f"You may not {_lower_first(endpoint.title)}."
                 )
-        if endpoint.schema and req.method in BODY_METHODS and _has_body(req):
+        if endpoint.schema and req.method in BODY_METHODS and has_body(req):
             # Without a body the responder's get_media() answers 400 (or, for the token
             # endpoint, reads HTTP Basic credentials instead).
             self.schemas.validate(endpoint.schema, req.get_media())
 
 
-def _has_body(req: falcon.Request) -> bool:
+def has_body(req: falcon.Request) -> bool:
+    """Tell whether the request carries a body (a non-zero length, or a chunked one)."""
     return bool(req.content_length) or req.get_header("Transfer-Encoding") is not None
+
+
+def _is_email_of(identifier: str, user: Principal) -> bool:
+    return bool(user.email) and identifier.lower() == (user.email or "").lower()
 
 
 def _lower_first(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,43 @@ from dao.errors import InvalidInput
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
-def _pointer(error: ValidationError) -> str:
-    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in error.absolute_path]
-    if error.validator == "required" and isinstance(error.instance, dict):
-        # Point at the missing member itself rather than at its parent object.
-        missing = next((name for name in error.validator_value if name not in error.instance), None)
-        if missing is not None:
-            parts.append(missing)
-    return "/" + "/".join(parts) if parts else ""
+def _pointer(parts: list[Any]) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def _entries(error: ValidationError) -> list[dict[str, str]]:
+    """Return the `{path, message}` entries of one error, each pointing at its own field.
+
+    `required` reports one error per missing member at the parent object, and a false
+    `additionalProperties` one error for all unexpected members: point at each member instead.
+    """
+    parts = list(error.absolute_path)
+    instance = error.instance
+    if error.validator == "required" and isinstance(instance, dict):
+        # One error per missing member; its message names it: "'date' is a required property".
+        for name in error.validator_value:
+            if name not in instance and error.message == f"{name!r} is a required property":
+                return [{"path": _pointer([*parts, name]), "message": error.message}]
+    if (
+        error.validator == "additionalProperties"
+        and error.validator_value is False
+        and isinstance(instance, dict)
+        and isinstance(error.schema, dict)
+    ):
+        known = error.schema.get("properties", {})
+        patterns = error.schema.get("patternProperties", {})
+        extras = [
+            name
+            for name in instance
+            if name not in known and not any(re.search(pattern, name) for pattern in patterns)
+        ]
+        if extras:
+            message = "is not an allowed property"
+            return [
+                {"path": _pointer([*parts, name]), "message": f"{name!r} {message}"}
+                for name in extras
+            ]
+    return [{"path": _pointer(parts), "message": error.message}]
 
 
 class Schemas:
@@ -50,5 +80,5 @@ class Schemas:
             raise InvalidInput(
                 "The request body does not match its schema "
                 f"(/v2/schemas/{name}.json): {len(errors)} error(s).",
-                errors=[{"path": _pointer(error), "message": error.message} for error in errors],
+                errors=[entry for error in errors for entry in _entries(error)],
             )

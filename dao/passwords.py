@@ -132,13 +132,14 @@ class ForgotPasswordDao(Dao):
 
     def reset_password(self, user: User, password_hash: str) -> None:
         """Store the new hash, delete every code of the user, end all their sessions; commit."""
+        # A successful reset also lifts a login lockout: the owner has just proved who they are.
+        # The spelling in the reset URL is the username, which the owner has just proved is theirs.
+        # First, as the throttle asks: a deadlock retry there may roll back what came before.
+        ThrottleDao(self.session, self.clock).clear(
+            account_key("login", user.username), identifier_key("login", user.username)
+        )
         now = self.clock()
         user.password = password_hash
         user.modified_date, user.modified_user, user.modified_app = now, user.username, APP_NAME
         self.session.execute(delete(ForgotPassword).where(ForgotPassword.username == user.username))
-        # A successful reset also lifts a login lockout: the owner has just proved who they are.
-        # The spelling in the reset URL is the username, which the owner has just proved is theirs.
-        throttles = ThrottleDao(self.session, self.clock)
-        throttles.clear(account_key("login", user.username))
-        throttles.clear(identifier_key("login", user.username))
         UserDao(self.session, self.clock).revoke_tokens(user)  # commits all of the above

@@ -13,7 +13,7 @@ from typing import Any
 import falcon
 
 from api.access import authorize
-from api.conditional import send_etag
+from api.conditional import check_if_match, send_etag
 from api.links import Linker, caller, with_query
 from api.mail import MailError
 from api.paging import PAGING_QUERY, page_from, set_link_header
@@ -144,6 +144,7 @@ class ActivationCodes(Resource):
         """Delete a code you created or received, for good."""
         row = self._code(req, code)
         authorize(req, owner=req.context.user.username)
+        check_if_match(req, row.version, required=self.config.require_if_match)
         self.services.dao(ActivationCodeDao, req).delete(row)
         self.no_content(resp)
 
@@ -151,6 +152,7 @@ class ActivationCodes(Resource):
         """Withdraw a code you created or received (it can no longer be used)."""
         row = self._code(req, code)
         authorize(req, owner=req.context.user.username)
+        check_if_match(req, row.version, required=self.config.require_if_match)
         self.services.dao(ActivationCodeDao, req).soft_delete(row, by=req.context.user.username)
         self.no_content(resp)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import falcon
 
+from api.conditional import check_if_match
 from api.errors import unauthorized
 from api.metrics import LOGINS
 from api.registry import Auth, Collection, Endpoint, Principal
@@ -119,8 +120,7 @@ class Tokens(Resource):
             LOGINS.labels("throttled" if silently_locked else "failure").inc()
             raise unauthorized(WRONG_CREDENTIALS, "invalid_grant")
         assert user is not None
-        throttles.clear(spelling)
-        throttles.clear(account)
+        throttles.clear(spelling, account)
         refresh = TokenService.new_refresh_token()
         session_id = auth.start_session(
             user, ttl=config.refresh_token_ttl, token_digest=TokenService.digest(refresh)
@@ -149,13 +149,16 @@ class Tokens(Resource):
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Log out: end the caller's session, so its refresh and access tokens stop working."""
+        check_if_match(req, None, required=False)  # a session has no representation, no ETag
         self.services.dao(AuthDao, req).revoke_session(req.context.user.session_id)
         self.no_content(resp)
 
     def on_delete_user(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """End every session of a user and invalidate all their access tokens (site admin)."""
         users = self.services.dao(UserDao, req)
-        users.revoke_tokens(users.get_by_username(username))
+        user = users.get_by_username(username)
+        check_if_match(req, None, required=False)  # sessions have no representation, no ETag
+        users.revoke_tokens(user)
         self.no_content(resp)
 
 

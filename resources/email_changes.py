@@ -13,7 +13,7 @@ from typing import Any
 
 import falcon
 
-from api.conditional import etag_for
+from api.conditional import check_if_match, etag_for
 from api.errors import HTTPProblem
 from api.mail import MailError
 from api.registry import Auth, Endpoint
@@ -135,7 +135,10 @@ class EmailChanges(Resource):
     def on_delete(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """Cancel your pending e-mail change."""
         self.services.dao(UserDao, req).get_by_username(username)
-        self.services.dao(EmailChangeDao, req).cancel(username)
+        changes = self.services.dao(EmailChangeDao, req)
+        changes.get(username)  # 404 (410 when expired) without a pending change
+        check_if_match(req, None, required=False)  # a pending change has no ETag of its own
+        changes.cancel(username)
         self.no_content(resp)
 
     def on_post_confirmation(

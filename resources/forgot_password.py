@@ -11,6 +11,9 @@ import logging
 
 import falcon
 
+from api.access import authorize
+from api.conditional import check_if_match
+from api.links import caller
 from api.mail import MailError
 from api.registry import Auth, Collection, Endpoint
 from api.security import check_password_rules
@@ -77,8 +80,9 @@ class ForgotPassword(Resource):
         }
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """List your unexpired reset codes: expiry and a masked hint, never the codes."""
-        user = self.services.dao(UserDao, req).get_by_username(username)
+        """List your reset codes, named by username or e-mail: expiry and a hint, never codes."""
+        user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
+        authorize(req, owner=user.username)  # the name may be an e-mail: check whose it is
         codes = self.services.dao(ForgotPasswordDao, req).active_codes(user)
         resp.media = {
             "self": f"/v2/forgot_password/{user.username}",
@@ -121,6 +125,8 @@ class ForgotPassword(Resource):
                 errors=[{"path": "/forgot_password_code", "message": "invalid or expired"}],
             )
         user = self.services.dao(UserDao, req).get_by_username(username)
+        # Never required: someone who forgot their password cannot read the user's ETag.
+        check_if_match(req, user.version, required=False)
         resets.reset_password(user, self.services.passwords.hash(body["new_password"]))
         resp.media = {
             "self": f"/v2/users/{username}/change_password",

@@ -11,6 +11,7 @@ from typing import Any
 
 import falcon
 
+from api.conditional import check_if_match
 from api.links import Linker, caller
 from api.registry import Auth, Endpoint
 from dao.flair import FlairDao
@@ -127,6 +128,8 @@ class Memberships(Resource):
     def on_put_memberships(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """Ask to join teams and groups (pending until approved) and leave others, at once."""
         user = self._user(req, username)
+        # The memberships of a user are a list with no row version, so no ETag of their own.
+        check_if_match(req, None, required=False)
         change = MembershipChange.from_body(req.get_media())
         updated = self.services.dao(MembershipDao, req).change(
             user, change, by=req.context.user.username

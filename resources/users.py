@@ -41,6 +41,9 @@ USER_LINKS = (
     "users.update_memberships",
     "forgot_password.list",
 )
+#: Links on a user shown only to the user and to site admins: anyone may call them (a reset
+#: code authorizes a password change), but only the user gets the code, by e-mail.
+PRIVATE_USER_LINKS = ("users.change_password",)
 
 
 def is_private_view(req: falcon.Request, username: str) -> bool:
@@ -69,10 +72,13 @@ def user_view(req: falcon.Request, linker: Linker, user: User) -> dict[str, Any]
         "deleted": bool(user.deleted),
         "this_user": path,
     }
-    if is_private_view(req, user.username):
+    private = is_private_view(req, user.username)
+    if private:
         view["email"] = user.email
         view["role"] = user.role
     view["links"] = linker.links(req, *USER_LINKS, username=user.username)
+    if private:
+        view["links"] += linker.links(req, *PRIVATE_USER_LINKS, username=user.username)
     return view
 
 
@@ -188,6 +194,7 @@ class Users(Resource):
         """Stamp your last sign-in with the current time."""
         users = self.services.dao(UserDao, req)
         user = users.get_by_username(username)
+        check_if_match(req, user.version, required=self.config.require_if_match)
         last_signin = users.touch_last_login(user)
         resp.media = {
             "self": f"/v2/users/{username}/update_last_login",

@@ -9,6 +9,8 @@ scripts/bootstrap.sh
 BIN=.venv/bin
 export BCRYPT_COST=4
 export SECRET_KEY=${SECRET_KEY:-splits-test-secret-key-0123456789abcdef}
+# The unit and API suites run on every core (pytest-xdist); each worker has its own database.
+WORKERS=${PYTEST_WORKERS:-auto}
 phases=("$@")
 [ ${#phases[@]} -gt 0 ] || phases=(lint sqlite mariadb e2e galera)
 
@@ -25,14 +27,15 @@ for phase in "${phases[@]}"; do
       # Debian's Chromium for the explorer's browser tests; if apt cannot install it, they skip
       # and say why (they try scripts/browser.sh once more themselves).
       scripts/browser.sh || echo "warning: scripts/browser.sh failed; the browser tests will skip" >&2
-      env -u DATABASE_URL "$BIN/pytest" -q -m "not e2e and not galera" -p no:cacheprovider
+      env -u DATABASE_URL "$BIN/pytest" -q -n "$WORKERS" -m "not e2e and not galera" \
+        -p no:cacheprovider
       ;;
     mariadb)
       scripts/mariadb.sh up
       scripts/mariadb.sh dropdb splits_test >/dev/null 2>&1 || true
       scripts/mariadb.sh createdb splits_test
       DATABASE_URL="$(MARIADB_DATABASE=splits_test scripts/mariadb.sh url)" \
-        "$BIN/pytest" -q -m "not e2e and not galera" -p no:cacheprovider
+        "$BIN/pytest" -q -n "$WORKERS" -m "not e2e and not galera" -p no:cacheprovider
       ;;
     e2e)
       "$BIN/pytest" -q -m "e2e and not galera" -p no:cacheprovider

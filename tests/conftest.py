@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from falcon import testing
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import migrations
@@ -28,6 +29,31 @@ TEST_SECRET = "splits-test-secret-key-0123456789abcdef"
 
 def _is_mysql(url: str) -> bool:
     return url.startswith("mysql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give each pytest-xdist worker a MariaDB database of its own.
+
+    The workers would otherwise migrate, and make their `_live` and scratch databases beside,
+    one shared database at once. Everything that reads DATABASE_URL (fixtures, the migration
+    tests, the live servers) then sees the worker's database, `<name>_<worker>`, made afresh.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = os.environ.get("DATABASE_URL", "")
+    if not worker or not _is_mysql(url):
+        return
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+            connection.exec_driver_sql(
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+    finally:
+        admin.dispose()
+    os.environ["DATABASE_URL"] = base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -15,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, select, text
 
 from api.cli import main
+from api.middleware import BODY_REQUIRED
 from models import User
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +128,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_answers_on_loopback(sqlite_env):
+@pytest.fixture
+def dev_server(sqlite_env):
+    """Run `python -m api serve` on a free loopback port; yield its port, stop it after."""
     main(["db", "upgrade"])
     port = _free_port()
     process = subprocess.Popen(
@@ -140,17 +144,39 @@ def test_serve_answers_on_loopback(sqlite_env):
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
-                    body = json.load(response)
-                break
+                with socket.create_connection(("127.0.0.1", port), timeout=2):
+                    break
             except OSError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
                 time.sleep(0.2)
-        assert body["self"] == "/" and body["api_name"] == "splits"
+        yield port
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_serve_answers_on_loopback(dev_server):
+    with urllib.request.urlopen(f"http://127.0.0.1:{dev_server}/", timeout=5) as response:
+        body = json.load(response)
+    assert body["self"] == "/" and body["api_name"] == "splits"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/v2/auth/token"), ("PUT", "/v2/users/a/change_password")]
+)
+def test_serve_answers_a_write_without_a_body_with_400_not_415(dev_server, method, path):
+    # wsgiref fills in `Content-Type: text/plain` when the client sent none.
+    connection = http.client.HTTPConnection("127.0.0.1", dev_server, timeout=5)
+    try:
+        connection.request(method, path)
+        response = connection.getresponse()
+        body = json.loads(response.read())
+    finally:
+        connection.close()
+    assert response.status == 400, body
+    assert response.getheader("Content-Type") == "application/problem+json"
+    assert body["detail"] == BODY_REQUIRED
 
 
 def test_a_failing_migration_prints_why_instead_of_a_traceback(sqlite_env, capsys):

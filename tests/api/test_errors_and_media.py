@@ -7,6 +7,7 @@ import types
 import pytest
 
 from api.app import create_app
+from api.middleware import BODY_REQUIRED
 from api.registry import Auth, Collection, Endpoint
 from api.routes import RESOURCE_MODULES
 from resources.base import Resource
@@ -81,7 +82,43 @@ def test_schema_failures_list_every_field_with_a_json_pointer(client):
     result = client.simulate_post("/v2/auth/token", json={"username": 7, "extra": True})
     body = assert_problem(result, 400)
     paths = sorted(error["path"] for error in body["errors"])
-    assert paths == ["", "/password", "/username"]
+    assert paths == ["/extra", "/password", "/username"]
+
+
+def _paths(result) -> list[str]:
+    return sorted(error["path"] for error in assert_problem(result, 400)["errors"])
+
+
+def test_each_missing_required_field_is_its_own_error(client, runners):
+    result = client.simulate_post("/v2/logs", json={}, headers=runners["alice"])
+    assert _paths(result) == ["/date", "/feel", "/type"]
+    messages = {error["path"]: error["message"] for error in result.json["errors"]}
+    assert messages["/type"] == "'type' is a required property"
+
+
+def test_each_unexpected_member_is_its_own_error(client):
+    body = {"username": "a", "password": "long enough", "role": "admin", "is_admin": True}
+    result = client.simulate_post("/v2/auth/token", json=body)
+    assert _paths(result) == ["/is_admin", "/role"]
+    assert all("not an allowed property" in error["message"] for error in result.json["errors"])
+
+
+def test_nested_errors_point_into_the_nested_object(client, runners):
+    body = {"groups_joined": [{"team_name": "riverdale", "bogus": 1}, {"group_name": "varsity"}]}
+    result = client.simulate_put("/v2/users/memberships/alice", json=body, headers=runners["alice"])
+    assert _paths(result) == [
+        "/groups_joined/0/bogus",
+        "/groups_joined/0/group_name",
+        "/groups_joined/1/team_name",
+    ]
+
+
+def test_required_unexpected_and_wrong_types_are_reported_together(client):
+    body = {"username": "new", "email": 7, "nickname": "x", "salt": "ignored"}
+    result = client.simulate_post("/v2/users", json=body)
+    paths = _paths(result)
+    for path in ("/first", "/last", "/password", "/activation_code", "/email", "/nickname"):
+        assert paths.count(path) == 1, (path, paths)
 
 
 def test_request_id_is_echoed_and_generated(client):
@@ -119,3 +156,58 @@ def test_a_crash_is_a_bare_500_with_the_request_id(config, session_factory, capl
 def test_disabled_route_is_403_before_any_handler(client, runners):
     body = assert_problem(client.simulate_delete("/v2/users/alice", headers=runners["alice"]), 403)
     assert "disabled" in body["detail"]
+
+
+#: Every way a client sends no body: no Content-Type (uWSGI, nginx), the `text/plain` that
+#: wsgiref (`python -m api serve`) fills in, JSON, and another media type.
+NO_BODY_TYPES = [None, "text/plain", "application/json", "application/x-www-form-urlencoded"]
+
+
+@pytest.mark.parametrize("content_type", NO_BODY_TYPES)
+@pytest.mark.parametrize(
+    ("method", "path", "caller"),
+    [
+        ("POST", "/v2/auth/token", None),
+        ("POST", "/v2/auth/refresh", None),
+        ("POST", "/v2/users", None),
+        ("PUT", "/v2/users/alice/change_password", None),
+        ("PUT", "/v2/users/alice", "alice"),
+        ("POST", "/v2/logs", "alice"),
+    ],
+)
+def test_a_write_without_a_body_is_400_whatever_its_content_type(
+    client, runners, method, path, caller, content_type
+):
+    headers = dict(runners[caller]) if caller else {}
+    if content_type:
+        headers["Content-Type"] = content_type
+    result = client.simulate_request(method, path, headers=headers)
+    body = assert_problem(result, 400)
+    assert body["detail"] == BODY_REQUIRED
+
+
+@pytest.mark.parametrize("content_type", NO_BODY_TYPES)
+def test_a_patch_without_a_body_names_the_patch_types_under_every_server(
+    client, runners, content_type
+):
+    # PATCH picks its patch format by Content-Type first: 415 with Accept-Patch, alike for
+    # none (uWSGI, nginx) and the dev server's text/plain.
+    headers = dict(runners["alice"]) | ({"Content-Type": content_type} if content_type else {})
+    result = client.simulate_patch("/v2/users/alice", headers=headers)
+    assert_problem(result, 415)
+    assert "application/merge-patch+json" in result.headers["accept-patch"]
+
+
+def test_a_patch_of_a_patch_type_without_a_body_is_400(client, runners):
+    headers = {**runners["alice"], "Content-Type": "application/merge-patch+json"}
+    body = assert_problem(client.simulate_patch("/v2/users/alice", headers=headers), 400)
+    assert body["detail"] == BODY_REQUIRED
+
+
+def test_a_body_of_another_media_type_is_still_415(client, runners):
+    result = client.simulate_put(
+        "/v2/users/alice",
+        body="first=A",
+        headers={**runners["alice"], "Content-Type": "text/plain"},
+    )
+    assert_problem(result, 415)

@@ -108,7 +108,8 @@ def test_env_knobs_size_the_instance(instance: Instance) -> None:
     assert "spawned uWSGI worker 1 (pid: " in log
     assert ", cores: 2)" in log
     assert "spawned uWSGI worker 2" not in log
-    assert "thunder lock: enabled" in log
+    # Off: idle threaded workers sleeping in the thunder lock outlast a reload (uwsgi.ini).
+    assert "thunder lock: disabled" in log
 
 
 def test_each_request_is_one_json_log_line_with_the_request_id(instance: Instance) -> None:

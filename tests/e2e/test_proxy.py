@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from api.middleware import BODY_REQUIRED
 from tests.e2e.conftest import PROBLEM_JSON, Stack, assert_problem, unique_name
 
 pytestmark = pytest.mark.e2e
@@ -148,3 +149,16 @@ def test_a_malformed_request_gets_json(healthy: Stack) -> None:
     document = json.loads(body)
     assert document["status"] == 400
     assert document["links"][0]["href"] == "/"
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain"])
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/v2/users"), ("PUT", "/v2/users/a/change_password")]
+)
+def test_a_write_without_a_body_is_400_through_nginx_and_uwsgi(
+    healthy: Stack, method: str, path: str, content_type: str | None
+) -> None:
+    # The same answer as `python -m api serve` gives (tests/api/test_cli.py), whatever the server.
+    headers = {"Content-Type": content_type} if content_type else {}
+    problem = assert_problem(healthy.request(method, path, headers=headers), 400)
+    assert problem["detail"] == BODY_REQUIRED

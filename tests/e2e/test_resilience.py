@@ -96,6 +96,35 @@ def test_a_reload_under_load_answers_every_request(healthy: Stack) -> None:
         assert not healthy.worker_pids(pid) & workers_before[n], f"api-{n} kept old workers"
 
 
+#: A chain reload of an idle stack (2 instances x 2 workers) took ~100 s while idle threads
+#: slept in the thunder lock: each worker waited out worker-reload-mercy (30 s) and was killed.
+#: Now each worker stops at once and the time is the new workers' app imports, one after the
+#: other (about 4 s each on the shared 2-core test machine: 16 s measured).
+IDLE_RELOAD_SECONDS = 40
+
+
+def test_a_reload_of_an_idle_stack_takes_seconds(healthy: Stack) -> None:
+    masters = healthy.master_pids()
+    workers_before = {n: healthy.worker_pids(pid) for n, pid in masters.items()}
+    logs = {n: healthy.state_dir / f"api-{n}.log" for n in masters}
+    log_sizes = {n: path.stat().st_size for n, path in logs.items()}
+    time.sleep(1)  # idle: no request in flight, every worker thread waiting for one
+    started = time.monotonic()
+    healthy.script("reload", timeout=IDLE_RELOAD_SECONDS * 4)
+    elapsed = time.monotonic() - started
+    print(f"idle reload: {elapsed:.1f}s")
+    assert elapsed < IDLE_RELOAD_SECONDS, f"an idle reload took {elapsed:.1f}s"
+    assert healthy.master_pids() == masters  # a reload, not a restart
+    for n, pid in masters.items():
+        assert not healthy.worker_pids(pid) & workers_before[n], f"api-{n} kept old workers"
+        with logs[n].open("rb") as log:
+            log.seek(log_sizes[n])
+            written = log.read().decode(errors="replace")
+        assert "Gracefully killing worker" in written
+        assert "NO MERCY" not in written, f"api-{n} killed a worker that did not stop: {written}"
+    healthy.wait_all_instances()
+
+
 def test_no_instance_gives_a_json_502(healthy: Stack) -> None:
     try:
         healthy.script("stop-api", "1")

@@ -134,6 +134,41 @@ def test_listing_codes_of_an_unknown_user_is_404_for_admins(client, runners):
     )
 
 
+@pytest.mark.parametrize("email", ["alice@example.com", "Alice@Example.COM"])
+def test_owner_lists_codes_by_e_mail_in_any_case(client, runners, make, email):
+    make.reset_code("alice", "ABCD1234")
+    result = client.simulate_get(f"/v2/forgot_password/{email}", headers=runners["alice"])
+    assert result.status_code == 200, result.json
+    assert result.json["self"] == "/v2/forgot_password/alice"
+    assert [code["username"] for code in result.json["forgot_password_codes"]] == ["alice"]
+
+
+def test_site_admin_lists_codes_by_e_mail(client, runners, make):
+    make.reset_code("alice", "ABCD1234")
+    result = client.simulate_get("/v2/forgot_password/alice@example.com", headers=runners["root"])
+    assert result.status_code == 200 and len(result.json["forgot_password_codes"]) == 1
+    unknown = client.simulate_get("/v2/forgot_password/nobody@example.com", headers=runners["root"])
+    assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize("name", ["alice", "alice@example.com", "nobody", "nobody@example.com"])
+def test_strangers_get_403_by_username_or_e_mail_known_or_not(client, runners, name):
+    # The same answer whether or not the account exists: nothing to enumerate.
+    assert (
+        client.simulate_get(f"/v2/forgot_password/{name}", headers=runners["bob"]).status_code
+        == 403
+    )
+    assert client.simulate_get(f"/v2/forgot_password/{name}").status_code == 401
+
+
+def test_naming_yourself_by_e_mail_never_reaches_a_user_with_that_username(client, runners, make):
+    # A legacy row whose username is alice's address: the lookup finds it first, by username.
+    make.user("alice@example.com", email="other@example.com")
+    make.reset_code("alice@example.com", "OTHER123")
+    result = client.simulate_get("/v2/forgot_password/alice@example.com", headers=runners["alice"])
+    assert result.status_code == 403
+
+
 # -- validate -----------------------------------------------------------------------------------
 
 
@@ -281,3 +316,43 @@ def test_odd_identifiers_get_the_same_answer(client, runners, identifier):
     from urllib.parse import quote
 
     assert request_code(client, quote(identifier, safe="")).status_code == 202
+
+
+# -- the change-password link --------------------------------------------------------------------
+
+
+def _change_password_links(client, username, headers):
+    result = client.simulate_get(f"/v2/users/{username}", headers=headers)
+    assert result.status_code == 200, result.json
+    return [link for link in result.json["user"]["links"] if link["rel"] == "change-password"]
+
+
+@pytest.mark.parametrize(("viewer", "shown"), [("alice", True), ("root", True), ("bob", False)])
+def test_the_change_password_link_is_shown_to_the_user_and_site_admins(
+    client, runners, viewer, shown
+):
+    links = _change_password_links(client, "alice", runners[viewer])
+    if not shown:
+        assert links == []
+        return
+    assert links == [
+        {
+            "rel": "change-password",
+            "href": "/v2/users/alice/change_password",
+            "method": "PUT",
+            "title": "Set a new password with an e-mailed reset code",
+            "auth": "none",
+            "schema": "/v2/schemas/change-password.json",
+        }
+    ]
+
+
+def test_the_shown_change_password_link_works_with_the_e_mailed_code(client, runners, make):
+    (link,) = _change_password_links(client, "alice", runners["alice"])
+    make.reset_code("alice", "ABCD1234")
+    result = client.simulate_request(
+        link["method"],
+        link["href"],
+        json={"forgot_password_code": "ABCD1234", "new_password": "a brand new one"},
+    )
+    assert result.status_code == 200 and result.json["password_updated"] is True

@@ -145,7 +145,16 @@ def test_create_reports_every_invalid_field(client, runners):
     result = client.simulate_post("/v2/logs", json=bad, headers=runners["alice"])
     assert result.status_code == 400
     paths = {error["path"] for error in result.json["errors"]}
-    assert {"/date", "/type", "/feel", "/metric", "/time", "/distance", "/name", ""} <= paths
+    assert {
+        "/date",
+        "/type",
+        "/feel",
+        "/metric",
+        "/time",
+        "/distance",
+        "/name",
+        "/surprise",
+    } <= paths
 
 
 @pytest.mark.parametrize(
