@@ -246,12 +246,30 @@ start_node() {
         spawn_node "$n"
         return 0
     }
+    local donor
+    donor=$(donor_for "$n")
     if position=$(recovered_position "$n"); then
-        say "node $n recovered position $position: joining by IST"
-        spawn_node "$n" "--wsrep-start-position=$position"
+        say "node $n recovered position $position: joining by IST${donor:+ from node ${donor#node}}"
+        spawn_node "$n" "--wsrep-start-position=$position" ${donor:+"--wsrep-sst-donor=$donor,"}
     else
-        spawn_node "$n"
+        spawn_node "$n" ${donor:+"--wsrep-sst-donor=$donor,"}
     fi
+}
+
+# The donor a joining node N should ask first: a running node that is not HAProxy's writer.
+# A donor turns Donor/Desynced while it sends (rsync does so for IST too), the Synced check then
+# fails, and HAProxy would move the writes and cut their sessions: every commit in flight on the
+# writer would fail. The trailing comma in --wsrep-sst-donor lets Galera fall back to any node.
+donor_for() {
+    local n=$1 current m
+    current=$(writer 2>/dev/null) || current=""
+    for m in "${NODES[@]}"; do
+        [[ $m != "$n" && $m != "$current" ]] || continue
+        node_pid "$m" >/dev/null && {
+            echo "node$m"
+            return 0
+        }
+    done
 }
 
 # grastate.dat of node N: "safe_to_bootstrap seqno" (after a clean stop the last node out is
