@@ -70,7 +70,7 @@ class GroupDao(Dao):
             select(TeamGroup.group_id, TeamGroup.team_name)
             .join(Team, Team.name == TeamGroup.team_name)
             .where(TeamGroup.group_id.in_(ids), _active(TeamGroup.deleted), _active(Team.deleted))
-            .order_by(TeamGroup.id)
+            .order_by(TeamGroup.teamgroup_id)
         ).all()
         names: dict[int, str] = {}
         for group_id, team_name in rows:
@@ -86,7 +86,7 @@ class GroupDao(Dao):
             .where(
                 TeamGroup.group_id == group_id, _active(TeamGroup.deleted), _active(Team.deleted)
             )
-            .order_by(TeamGroup.id)
+            .order_by(TeamGroup.teamgroup_id)
             .limit(1)
         )
         if team is None:

@@ -102,7 +102,9 @@ class MembershipDao(Dao):
         query = select(member).where(in_scope, member.username == username)
         row = self.session.scalars(query.where(_active(member.deleted)).limit(1)).first()
         if row is None and include_deleted:
-            row = self.session.scalars(query.order_by(member.id).limit(1)).first()
+            # The oldest row: GroupMember's key is `id`, TeamMember's `teammember_id`.
+            oldest = query.order_by(*member.__mapper__.primary_key).limit(1)
+            row = self.session.scalars(oldest).first()
         return row
 
     def is_group_admin(self, group_id: int, username: str | None) -> bool:

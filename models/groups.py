@@ -74,8 +74,9 @@ class TeamGroup(AuditMixin, Base):
     __tablename__ = "teamgroups"
     __table_args__ = (UniqueConstraint("team_name", "group_id"),)
 
-    # Legacy had no primary key at all; Splits adds a surrogate one (revision 0002).
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Legacy had no primary key at all; Splits adds a surrogate one (revisions 0003, 0013). Not
+    # `id`: the legacy team-groups query selects `groups.id` as an unqualified `id`.
+    teamgroup_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     team_name: Mapped[str] = mapped_column(ForeignKey("teams.name"))
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     # A copy of groups.group_name (see GroupMember.group_name).
@@ -91,7 +92,8 @@ class TeamMember(AuditMixin, Base):
     __tablename__ = "teammembers"
     __table_args__ = (UniqueConstraint("team_name", "username"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Splits' surrogate key (revisions 0003, 0013), named so that no legacy join finds two of it.
+    teammember_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     team_name: Mapped[str] = mapped_column(ForeignKey("teams.name"))
     username: Mapped[str] = mapped_column(ForeignKey("users.username"), index=True)
     status: Mapped[str] = mapped_column(String(10))

@@ -147,7 +147,7 @@ def test_duplicate_memberships_collapse_to_the_row_that_counted(
         assert markers(session, TeamMember) == {"t-ann-1", "t-bea"}
         assert markers(session, TeamGroup) == {"tg-1", "tg-2"}
         # The surrogate ids number the old rows in their order.
-        ids = dict(session.execute(select(TeamMember.created_user, TeamMember.id)).all())
+        ids = dict(session.execute(select(TeamMember.created_user, TeamMember.teammember_id)).all())
         assert ids["t-ann-1"] < ids["t-bea"]
 
 
