@@ -265,11 +265,12 @@ donor_for() {
     current=$(writer 2>/dev/null) || current=""
     for m in "${NODES[@]}"; do
         [[ $m != "$n" && $m != "$current" ]] || continue
-        node_pid "$m" >/dev/null && {
+        if node_pid "$m" >/dev/null; then
             echo "node$m"
             return 0
-        }
+        fi
     done
+    return 0 # no other node runs: Galera picks (or a first node needs none)
 }
 
 # grastate.dat of node N: "safe_to_bootstrap seqno" (after a clean stop the last node out is
