@@ -108,10 +108,13 @@ class Stack:
         """Return the addresses of both uWSGI instances, as nginx reports them."""
         return {f"{self.host}:{self.port + n}" for n in (1, 2)}
 
-    def script(self, *args: str, timeout: float = 300) -> str:
-        """Run scripts/stack.sh with the e2e settings; return its standard output."""
+    def run_script(self, script: Path, *args: str, timeout: float) -> str:
+        """Run one of the project's scripts with the stack's settings; return its standard output.
+
+        A failure is an AssertionError that shows everything the script printed.
+        """
         done = subprocess.run(
-            [str(STACK_SH), *args],
+            [str(script), *args],
             env=self.env,
             cwd=ROOT,
             capture_output=True,
@@ -120,23 +123,18 @@ class Stack:
             check=False,
         )
         if done.returncode != 0:
-            raise AssertionError(f"stack.sh {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+            raise AssertionError(
+                f"{script.name} {' '.join(args)} failed:\n{done.stdout}{done.stderr}"
+            )
         return done.stdout
+
+    def script(self, *args: str, timeout: float = 300) -> str:
+        """Run scripts/stack.sh with the e2e settings; return its standard output."""
+        return self.run_script(STACK_SH, *args, timeout=timeout)
 
     def mariadb(self, *args: str, timeout: float = 120) -> str:
         """Run scripts/mariadb.sh against the e2e server; return its standard output."""
-        done = subprocess.run(
-            [str(MARIADB_SH), *args],
-            env=self.env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise AssertionError(f"mariadb.sh {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-        return done.stdout.strip()
+        return self.run_script(MARIADB_SH, *args, timeout=timeout).strip()
 
     def database_url(self, database: str | None = None) -> str:
         """Return the SQLAlchemy URL of the stack's database (or of another on its server)."""

@@ -64,18 +64,7 @@ class Cluster(Stack):
 
     def galera(self, *args: str, timeout: float = 300) -> str:
         """Run scripts/galera.sh with the stack's settings; return its standard output."""
-        done = subprocess.run(
-            [str(GALERA_SH), *args],
-            env=self.env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise AssertionError(f"galera.sh {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
-        return done.stdout.strip()
+        return self.run_script(GALERA_SH, *args, timeout=timeout).strip()
 
     def writer(self) -> int:
         """Return the node HAProxy sends connections to."""
