@@ -52,14 +52,14 @@ class Flairs(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "flair.create",
-        "POST",
-        "/v2/flair",
-        Flairs,
-        "collection",
-        Auth.ADMIN,
-        "create",
-        "Grant flair to a user",
+        name="flair.create",
+        method="POST",
+        template="/v2/flair",
+        resource=Flairs,
+        suffix="collection",
+        auth=Auth.ADMIN,
+        rel="create",
+        title="Grant flair to a user",
         schema="flair-create",
         statuses=(404,),
     ),

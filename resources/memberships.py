@@ -11,7 +11,6 @@ from typing import Any
 
 import falcon
 
-from api.conditional import check_if_match
 from api.links import Linker, caller
 from api.registry import Auth, Endpoint
 from dao.flair import FlairDao
@@ -23,7 +22,7 @@ from models import User
 from resources.base import Resource
 from resources.flair import flair_view
 from resources.notifications import notification_view
-from resources.users import is_private_view, user_view
+from resources.users import USER_WITHOUT_ETAG, is_private_view, user_view
 
 
 def memberships_view(
@@ -125,16 +124,13 @@ class Memberships(Resource):
         """List a user's teams, each with the user's groups in it."""
         resp.media = self._memberships_body(req, self._user(req, username))
 
-    def on_put_memberships(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+    def on_put_memberships(self, req: falcon.Request, resp: falcon.Response, target: User) -> None:
         """Ask to join teams and groups (pending until approved) and leave others, at once."""
-        user = self._user(req, username)
-        # The memberships of a user are a list with no row version, so no ETag of their own.
-        check_if_match(req, None, required=False)
         change = MembershipChange.from_body(req.get_media())
         updated = self.services.dao(MembershipDao, req).change(
-            user, change, by=req.context.user.username
+            target, change, by=req.context.user.username
         )
-        resp.media = {**self._memberships_body(req, user), "updated": updated}
+        resp.media = {**self._memberships_body(req, target), "updated": updated}
 
     def on_get_snapshot(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """Read a user with their groups, flair and statistics (and, for you, notifications)."""
@@ -168,60 +164,61 @@ class Memberships(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "users.snapshot",
-        "GET",
-        "/v2/users/snapshot/{username}",
-        Memberships,
-        "snapshot",
-        Auth.USER,
-        "snapshot",
-        "Read a user with their groups, flair, statistics and (yours only) notifications",
+        name="users.snapshot",
+        method="GET",
+        template="/v2/users/snapshot/{username}",
+        resource=Memberships,
+        suffix="snapshot",
+        auth=Auth.USER,
+        rel="snapshot",
+        title="Read a user with their groups, flair, statistics and (yours only) notifications",
         collection="users",
     ),
     Endpoint(
-        "users.groups",
-        "GET",
-        "/v2/users/groups/{username}",
-        Memberships,
-        "groups",
-        Auth.USER,
-        "groups",
-        "List a user's group memberships",
+        name="users.groups",
+        method="GET",
+        template="/v2/users/groups/{username}",
+        resource=Memberships,
+        suffix="groups",
+        auth=Auth.USER,
+        rel="groups",
+        title="List a user's group memberships",
         collection="users",
     ),
     Endpoint(
-        "users.teams",
-        "GET",
-        "/v2/users/teams/{username}",
-        Memberships,
-        "teams",
-        Auth.USER,
-        "teams",
-        "List a user's team memberships",
+        name="users.teams",
+        method="GET",
+        template="/v2/users/teams/{username}",
+        resource=Memberships,
+        suffix="teams",
+        auth=Auth.USER,
+        rel="teams",
+        title="List a user's team memberships",
         collection="users",
     ),
     Endpoint(
-        "users.memberships",
-        "GET",
-        "/v2/users/memberships/{username}",
-        Memberships,
-        "memberships",
-        Auth.USER,
-        "memberships",
-        "List a user's teams with their groups in each",
+        name="users.memberships",
+        method="GET",
+        template="/v2/users/memberships/{username}",
+        resource=Memberships,
+        suffix="memberships",
+        auth=Auth.USER,
+        rel="memberships",
+        title="List a user's teams with their groups in each",
         collection="users",
     ),
     Endpoint(
-        "users.update_memberships",
-        "PUT",
-        "/v2/users/memberships/{username}",
-        Memberships,
-        "memberships",
-        Auth.OWNER,
-        "edit-memberships",
-        "Ask to join teams and groups, or leave them",
+        name="users.update_memberships",
+        method="PUT",
+        template="/v2/users/memberships/{username}",
+        resource=Memberships,
+        suffix="memberships",
+        auth=Auth.OWNER,
+        rel="edit-memberships",
+        title="Ask to join teams and groups, or leave them",
         schema="memberships-update",
         owner_param="username",
         collection="users",
+        target=USER_WITHOUT_ETAG,
     ),
 )

@@ -27,14 +27,14 @@ class Types(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "types.list",
-        "GET",
-        "/v2/types",
-        Types,
-        "collection",
-        Auth.NONE,
-        "types",
-        "List the exercise types",
+        name="types.list",
+        method="GET",
+        template="/v2/types",
+        resource=Types,
+        suffix="collection",
+        auth=Auth.NONE,
+        rel="types",
+        title="List the exercise types",
         returns="types",
     ),
 )
