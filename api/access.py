@@ -27,6 +27,7 @@ import falcon
 
 from api.conditional import check_if_match
 from api.registry import Auth, Endpoint, Principal
+from dao.base import Dao
 from dao.errors import Forbidden
 from dao.memberships import MembershipDao
 
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from api.services import Services
 
 T = TypeVar("T")
-D = TypeVar("D")
+D = TypeVar("D", bound=Dao)
 WRITE_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
 
 

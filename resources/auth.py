@@ -72,7 +72,7 @@ class Tokens(Resource):
             user.username, user.email, user.role, session_id, first=user.first, last=user.last
         )
         return {
-            "self": "/v2/auth/token",
+            "self": self.href("auth.token"),
             "access_token": access.token,
             "token_type": "Bearer",
             "expires_in": access.expires_in,
@@ -153,7 +153,7 @@ class Tokens(Resource):
             raise unauthorized(f"The refresh token is not valid: {ex}.", "invalid_grant") from ex
         resp.set_header("Cache-Control", "no-store")
         body = self._grant(req, rotation.user, rotation.session_id, rotation.refresh_token)
-        body["self"] = "/v2/auth/refresh"
+        body["self"] = self.href("auth.refresh")
         resp.media = body
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, target: str | None) -> None:

@@ -64,7 +64,7 @@ class Discovery(Resource):
     def on_get_links(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Map every collection's legacy key to its links document (types and auth included)."""
         registry = self.services.registry
-        body: dict[str, object] = {"self": "/v2/links"}
+        body: dict[str, object] = {"self": self.href("api.index")}
         links: list[Link] = []
         for collection in registry.collections.values():
             body[collection.key] = collection.links_path

@@ -22,7 +22,7 @@ from dao.groups import EDITABLE_FIELDS, GroupDao
 from dao.statistics import StatisticsDao
 from dao.teams import TeamDao
 from models import Group, GroupMember, Team, User
-from resources.base import Item
+from resources.base import Editable, Item
 from resources.teams import team_view
 
 COLLECTION = Collection("groups", "group", "/v2/groups", "groups")
@@ -186,12 +186,10 @@ NEW_GROUP_TEAM = Target(
 )
 
 
-class Groups(Item):
+class Groups(Editable):
     """The groups collection, its items, memberships and snapshots."""
 
     update_schema = "group-update"
-    on_delete = None  # groups are not deleted through the API
-    on_delete_soft = None
 
     @staticmethod
     def _named(target: Group | NamedGroup) -> NamedGroup | None:
@@ -236,8 +234,8 @@ class Groups(Item):
         return self.services.dao(GroupDao, req).update(group, values, by=req.context.user.username)
 
     on_get_named = Item.on_get
-    on_put_named = Item.on_put
-    on_patch_named = Item.on_patch
+    on_put_named = Editable.on_put
+    on_patch_named = Editable.on_patch
 
     # -- collection ---------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ class UserActivity(Resource):
         rows = self.services.dao(FlairDao, req).of(user.username)
         resp.media = {
             "self": f"/v2/users/flair/{user.username}",
-            "flair": [flair_view(row) for row in rows],
+            "flair": [flair_view(self.linker, row) for row in rows],
             "links": self.links(req, "users.item", "flair.create", username=user.username),
         }
 
