@@ -27,6 +27,7 @@ COPY alembic ./alembic
 COPY schemas ./schemas
 COPY api ./api
 COPY dao ./dao
+COPY domain ./domain
 COPY models ./models
 COPY resources ./resources
 RUN pip install --no-deps -e ".[server]" \

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
-from api.registry import Principal
 from dao.base import Dao
 from dao.errors import NotFound
+from domain.identity import Principal
 from models import AuthSession, RefreshToken, User
 
 

@@ -12,10 +12,10 @@ import string
 
 from sqlalchemy import delete, func, or_, select
 
-from api.registry import Principal
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, NotFound
 from dao.memberships import ACCEPTED, ADMIN, MembershipDao
+from domain.identity import Principal
 from models import Code, Group, GroupMember
 
 CODE_ALPHABET = string.ascii_uppercase + string.digits

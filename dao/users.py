@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import defer
 
-from api.registry import Principal
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, InvalidInput, NotFound
 from dao.search import TextFilter
+from domain.identity import Principal
 from models import (
     AuthSession,
     Comment,

@@ -10,12 +10,12 @@ import falcon
 from api.access import authorize
 from api.conditional import check_if_match, etag_for, send_etag
 from api.links import Linker, caller, with_query
-from api.media import format_duration
 from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import Forbidden
 from dao.logs import LogDao
+from domain.durations import format_duration
 from models import Log
 from resources.base import Resource
 from resources.comments import comment_view
