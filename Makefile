@@ -37,8 +37,8 @@ lint: $(VENV)/.installed ## Check style and types (ruff, mypy)
 	scripts/test.sh lint
 
 format: $(VENV)/.installed ## Format the code with ruff
-	$(VENV)/bin/ruff format api dao models resources tests
-	$(VENV)/bin/ruff check --fix api dao models resources tests
+	$(VENV)/bin/ruff format api dao domain models resources seeding tests
+	$(VENV)/bin/ruff check --fix api dao domain models resources seeding tests
 
 stack-up: $(VENV)/.installed ## Start MariaDB, two uWSGI instances and nginx on 127.0.0.1
 	scripts/stack.sh up

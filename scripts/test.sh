@@ -19,8 +19,8 @@ for phase in "${phases[@]}"; do
   echo "== $phase"
   case "$phase" in
     lint)
-      "$BIN/ruff" check api dao models resources tests
-      "$BIN/ruff" format --check api dao models resources tests
+      "$BIN/ruff" check api dao domain models resources seeding tests
+      "$BIN/ruff" format --check api dao domain models resources seeding tests
       "$BIN/mypy"
       ;;
     sqlite)

@@ -3,7 +3,7 @@
 One club, three training groups, a dozen runners with a season (sixteen weeks up to today) of
 logs and comments, and a site admin who coaches the club. Everything but the dates and the
 admin's password comes from one `random.Random(DEMO_SEED)`, so every first run looks alike.
-Rows go in with the benchmark seeder's bulk inserts (dao/seed.py) in well under a second.
+Rows go in with the benchmark seeder's bulk inserts (seeding/dataset.py) in well under a second.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dao.errors import Conflict
-from dao.seed import COMMENTS, DESCRIPTIONS, SeedDao
 from dao.training import miles_from, pace
 from models import Comment, Group, Log, Team, TeamGroup, TeamMember, User
 from models import GroupMember as GroupMemberRow
 from models.logs import refill_log_totals
+from seeding.dataset import COMMENTS, DESCRIPTIONS, SeedDao
 
 DEMO_APP = "splits-demo"
 DEMO_SEED = 2026
