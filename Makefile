@@ -33,7 +33,7 @@ test-e2e: $(VENV)/.installed ## Run the end-to-end tests through nginx and uWSGI
 test-galera: $(VENV)/.installed ## Run the failover tests on a 3-node Galera cluster only
 	scripts/test.sh galera
 
-lint: $(VENV)/.installed ## Check style and types (ruff, mypy)
+lint: $(VENV)/.installed ## Check style, types and layers (ruff, mypy, lint-imports)
 	scripts/test.sh lint
 
 format: $(VENV)/.installed ## Format the code with ruff
