@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from api.errors import PROBLEM_TYPES
 from api.media import MAX_DEPTH
 from api.paging import INTEGER_PARAMETERS, PATH_ID
 from api.patching import MAX_COPIED_BYTES, MAX_OPERATIONS
@@ -166,6 +167,24 @@ class OpenApiError(RuntimeError):
 def component_name(stem: str) -> str:
     """Return the component name of a schema file: `user-update` becomes `UserUpdate`."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_.]+", stem) if part)
+
+
+def _with_problem_types(problem: dict[str, Any]) -> dict[str, Any]:
+    """Return the Problem schema with every `type` URI listed (from api.errors.PROBLEM_TYPES).
+
+    They are `examples`, not an `enum`: a client generated from this document must still read a
+    problem of a type added later.
+    """
+    if "type" not in problem.get("properties", {}):  # a test's minimal schemas/ folder
+        return problem
+    type_schema = dict(problem["properties"]["type"])
+    type_schema["examples"] = [problem_type.uri for problem_type in PROBLEM_TYPES]
+    type_schema["description"] += (
+        " The types: "
+        + "; ".join(f"{problem_type.uri} ({problem_type.status})" for problem_type in PROBLEM_TYPES)
+        + "."
+    )
+    return {**problem, "properties": {**problem["properties"], "type": type_schema}}
 
 
 def _schema_ref(name: str) -> dict[str, str]:
@@ -553,6 +572,7 @@ class _Builder:
             )
         schemas = dict(self.components.schemas)
         schemas["JsonPatch"] = spell_out_booleans(JSON_PATCH_SCHEMA)
+        schemas["Problem"] = _with_problem_types(schemas["Problem"])
         return {
             "openapi": OPENAPI_VERSION,
             "info": {
