@@ -17,14 +17,10 @@ from sqlalchemy.orm import aliased
 
 from dao.base import APP_NAME, Dao
 from dao.errors import InvalidInput
+from domain.roles import MemberRole, MembershipStatus
 from models import Group, GroupMember, Log, Team, TeamGroup, TeamMember, User
 
 M = TypeVar("M", GroupMember, TeamMember)
-
-ACCEPTED = "accepted"
-PENDING = "pending"
-MEMBER = "user"
-ADMIN = "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +108,22 @@ class MembershipDao(Dao):
         if username is None:
             return False
         membership = self.group_membership(group_id, username)
-        return membership is not None and membership.user == ADMIN and membership.status == ACCEPTED
+        return (
+            membership is not None
+            and membership.user == MemberRole.ADMIN
+            and membership.status == MembershipStatus.ACCEPTED
+        )
 
     def is_team_admin(self, team_name: str, username: str | None) -> bool:
         """Tell whether `username` is an accepted admin of the team."""
         if username is None:
             return False
         membership = self.team_membership(team_name, username)
-        return membership is not None and membership.user == ADMIN and membership.status == ACCEPTED
+        return (
+            membership is not None
+            and membership.user == MemberRole.ADMIN
+            and membership.status == MembershipStatus.ACCEPTED
+        )
 
     def admin_group_ids(self, username: str | None, group_ids: Iterable[int]) -> set[int]:
         """Return which of `group_ids` the user administers (one query for a whole page)."""
@@ -143,8 +147,8 @@ class MembershipDao(Dao):
             select(key).where(
                 key.in_(values),
                 member.username == username,
-                member.user == ADMIN,
-                member.status == ACCEPTED,
+                member.user == MemberRole.ADMIN,
+                member.status == MembershipStatus.ACCEPTED,
                 _active(member.deleted),
             )
         )
@@ -164,8 +168,8 @@ class MembershipDao(Dao):
             .where(
                 mine.username == one,
                 theirs.username == other,
-                mine.status == ACCEPTED,
-                theirs.status == ACCEPTED,
+                mine.status == MembershipStatus.ACCEPTED,
+                theirs.status == MembershipStatus.ACCEPTED,
                 _active(mine.deleted),
                 _active(theirs.deleted),
                 _active(Team.deleted),
@@ -227,7 +231,7 @@ class MembershipDao(Dao):
             .join(Log, Log.username == GroupMember.username)
             .where(
                 GroupMember.group_id.in_(group_ids),
-                GroupMember.status == ACCEPTED,
+                GroupMember.status == MembershipStatus.ACCEPTED,
                 _active(GroupMember.deleted),
                 _active(Log.deleted),
             )
@@ -241,10 +245,10 @@ class MembershipDao(Dao):
         """Add (or revive) a team membership with role `user`; return whether a row changed."""
         row = self.team_membership(team_name, username, include_deleted=True)
         key = {"team_name": team_name, "username": username}
-        return self._join(row, TeamMember, key, status=status, by=by, role=MEMBER)
+        return self._join(row, TeamMember, key, status=status, by=by, role=MemberRole.USER)
 
     def join_group(
-        self, group: Group, username: str, *, status: str, by: str, role: str = MEMBER
+        self, group: Group, username: str, *, status: str, by: str, role: str = MemberRole.USER
     ) -> bool:
         """Add (or revive) a group membership with `role`; return whether a row changed."""
         row = self.group_membership(group.id, username, include_deleted=True)
@@ -269,8 +273,8 @@ class MembershipDao(Dao):
         """
         now = self.clock()
         if row is not None and row.deleted is False:
-            if status == ACCEPTED and row.status != ACCEPTED:
-                row.status = ACCEPTED
+            if status == MembershipStatus.ACCEPTED and row.status != MembershipStatus.ACCEPTED:
+                row.status = MembershipStatus.ACCEPTED
                 _modified(row, by, now)
                 return True
             return False
@@ -295,8 +299,8 @@ class MembershipDao(Dao):
     def accept_team_membership(self, team_name: str, username: str, *, by: str) -> None:
         """Accept the user's active team membership, if they have one (legacy side effect)."""
         row = self.team_membership(team_name, username)
-        if row is not None and row.status != ACCEPTED:
-            row.status = ACCEPTED
+        if row is not None and row.status != MembershipStatus.ACCEPTED:
+            row.status = MembershipStatus.ACCEPTED
             _modified(row, by, self.clock())
 
     def leave_group(self, group_id: int, username: str, *, by: str) -> bool:
@@ -372,9 +376,13 @@ class MembershipDao(Dao):
             dict.fromkeys([*change.teams_joined, *(g.team_name for g in change.groups_joined)])
         )
         for team_name in wanted_teams:
-            changed |= self.join_team(teams[team_name].name, user.username, status=PENDING, by=by)
+            changed |= self.join_team(
+                teams[team_name].name, user.username, status=MembershipStatus.PENDING, by=by
+            )
         for ref in change.groups_joined:
-            changed |= self.join_group(groups[ref], user.username, status=PENDING, by=by)
+            changed |= self.join_group(
+                groups[ref], user.username, status=MembershipStatus.PENDING, by=by
+            )
         self.safe_commit("The memberships changed concurrently; read them and retry.")
         return changed
 
@@ -447,7 +455,11 @@ def _soft_delete(row: TeamMember | GroupMember, by: str, now: dt.datetime) -> No
 
 
 def _revive(
-    row: TeamMember | GroupMember, status: str, by: str, now: dt.datetime, role: str = MEMBER
+    row: TeamMember | GroupMember,
+    status: str,
+    by: str,
+    now: dt.datetime,
+    role: str = MemberRole.USER,
 ) -> None:
     row.deleted, row.status, row.user = False, status, role
     row.deleted_date = row.deleted_user = row.deleted_app = None

@@ -12,6 +12,7 @@ from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, InvalidInput, NotFound
 from dao.search import TextFilter
 from domain.identity import Principal
+from domain.roles import SiteRole
 from models import (
     AuthSession,
     Comment,
@@ -133,7 +134,7 @@ class UserDao(Dao):
         password_hash: str,
         first: str,
         last: str,
-        role: str = "user",
+        role: str = SiteRole.USER,
         activation_code: str = "",
         commit: bool = True,
         **profile: Any,
