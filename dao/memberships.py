@@ -387,54 +387,16 @@ class MembershipDao(Dao):
         return changed
 
     def _resolve(self, change: MembershipChange) -> tuple[dict[str, Team], dict[GroupRef, Group]]:
-        errors: list[dict[str, str]] = []
-        team_names = {
-            *change.teams_joined,
-            *change.teams_left,
-            *(ref.team_name for ref in (*change.groups_joined, *change.groups_left)),
-        }
-        teams = {
-            team.name: team
-            for team in self.session.scalars(
-                select(Team).where(Team.name.in_(team_names), _active(Team.deleted))
-            )
-        }
-        refs = {*change.groups_joined, *change.groups_left}
-        groups: dict[GroupRef, Group] = {}
-        if refs:
-            rows = self.session.execute(
-                select(TeamGroup.team_name, Group)
-                .join(Group, Group.id == TeamGroup.group_id)
-                .where(
-                    TeamGroup.team_name.in_({ref.team_name for ref in refs}),
-                    Group.group_name.in_({ref.group_name for ref in refs}),
-                    _active(TeamGroup.deleted),
-                    _active(Group.deleted),
-                )
-            ).all()
-            groups = {GroupRef(team_name, group.group_name): group for team_name, group in rows}
-        for key in ("teams_joined", "teams_left"):
-            for index, name in enumerate(getattr(change, key)):
-                if name not in teams:
-                    errors.append({"path": f"/{key}/{index}", "message": f"no team '{name}'"})
-        for key in ("groups_joined", "groups_left"):
-            for index, ref in enumerate(getattr(change, key)):
-                if ref not in groups or ref.team_name not in teams:
-                    errors.append(
-                        {
-                            "path": f"/{key}/{index}",
-                            "message": f"no group '{ref.group_name}' in team '{ref.team_name}'",
-                        }
-                    )
-        left_teams = set(change.teams_left)
-        for index, name in enumerate(change.teams_joined):
-            if name in left_teams:
-                errors.append({"path": f"/teams_joined/{index}", "message": "both joined and left"})
-        for index, ref in enumerate(change.groups_joined):
-            if ref in set(change.groups_left) or ref.team_name in left_teams:
-                errors.append(
-                    {"path": f"/groups_joined/{index}", "message": "both joined and left"}
-                )
+        """Load the teams and groups `change` names; raise InvalidInput naming each bad entry."""
+        teams = self._teams(
+            {
+                *change.teams_joined,
+                *change.teams_left,
+                *(ref.team_name for ref in (*change.groups_joined, *change.groups_left)),
+            }
+        )
+        groups = self._groups({*change.groups_joined, *change.groups_left})
+        errors = [*_unknown(change, teams, groups), *_contradictions(change)]
         if errors:
             raise InvalidInput(
                 f"The membership change names unknown or contradictory teams or groups "
@@ -442,6 +404,31 @@ class MembershipDao(Dao):
                 errors=errors,
             )
         return teams, groups
+
+    def _teams(self, names: set[str]) -> dict[str, Team]:
+        """Return the active teams among `names`, by name."""
+        return {
+            team.name: team
+            for team in self.session.scalars(
+                select(Team).where(Team.name.in_(names), _active(Team.deleted))
+            )
+        }
+
+    def _groups(self, refs: set[GroupRef]) -> dict[GroupRef, Group]:
+        """Return the active groups among `refs` (in one query), by reference."""
+        if not refs:
+            return {}
+        rows = self.session.execute(
+            select(TeamGroup.team_name, Group)
+            .join(Group, Group.id == TeamGroup.group_id)
+            .where(
+                TeamGroup.team_name.in_({ref.team_name for ref in refs}),
+                Group.group_name.in_({ref.group_name for ref in refs}),
+                _active(TeamGroup.deleted),
+                _active(Group.deleted),
+            )
+        ).all()
+        return {GroupRef(team_name, group.group_name): group for team_name, group in rows}
 
 
 def _modified(row: TeamMember | GroupMember, by: str, now: dt.datetime) -> None:
@@ -464,3 +451,40 @@ def _revive(
     row.deleted, row.status, row.user = False, status, role
     row.deleted_date = row.deleted_user = row.deleted_app = None
     _modified(row, by, now)
+
+
+def _unknown(
+    change: MembershipChange, teams: dict[str, Team], groups: dict[GroupRef, Group]
+) -> list[dict[str, str]]:
+    """Return an error for each team or group of `change` that does not exist."""
+    errors = []
+    for key in ("teams_joined", "teams_left"):
+        for index, name in enumerate(getattr(change, key)):
+            if name not in teams:
+                errors.append({"path": f"/{key}/{index}", "message": f"no team '{name}'"})
+    for key in ("groups_joined", "groups_left"):
+        for index, ref in enumerate(getattr(change, key)):
+            if ref not in groups or ref.team_name not in teams:
+                errors.append(
+                    {
+                        "path": f"/{key}/{index}",
+                        "message": f"no group '{ref.group_name}' in team '{ref.team_name}'",
+                    }
+                )
+    return errors
+
+
+def _contradictions(change: MembershipChange) -> list[dict[str, str]]:
+    """Return an error for each team or group that `change` both joins and leaves."""
+    left_teams, left_groups = set(change.teams_left), set(change.groups_left)
+    errors = [
+        {"path": f"/teams_joined/{index}", "message": "both joined and left"}
+        for index, name in enumerate(change.teams_joined)
+        if name in left_teams
+    ]
+    errors += [
+        {"path": f"/groups_joined/{index}", "message": "both joined and left"}
+        for index, ref in enumerate(change.groups_joined)
+        if ref in left_groups or ref.team_name in left_teams
+    ]
+    return errors
