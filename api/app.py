@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api import migrations
+from api.access import bind_target
 from api.config import Config
 from api.db import make_engine, make_session_factory
 from api.errors import register_error_handlers
@@ -127,7 +128,7 @@ def create_app(
     for template, (cls, suffix) in registry.routes().items():
         resource = instances.get(cls)
         if resource is None:
-            resource = instances[cls] = run_as_units_of_work(cls(services), unit_of_work)
+            resource = instances[cls] = run_as_units_of_work(cls(services), unit_of_work, services)
         app.add_route(template, resource, suffix=suffix)
     check_routes(app, registry)
     return app
@@ -141,11 +142,15 @@ def _version() -> str:
         return "unknown"
 
 
-def run_as_units_of_work(resource: object, unit_of_work: UnitOfWork) -> object:
-    """Wrap every responder (`on_<method>[_suffix]`) of `resource` in the unit of work."""
+def run_as_units_of_work(resource: object, unit_of_work: UnitOfWork, services: Services) -> object:
+    """Wrap every responder (`on_<method>[_suffix]`) of `resource` in the unit of work.
+
+    Inside it, the endpoint's target is loaded and checked (`api.access.bind_target`), so a
+    retried unit of work loads it again.
+    """
     for name in dir(resource):
         if name.startswith("on_") and callable(responder := getattr(resource, name)):
-            setattr(resource, name, unit_of_work.wrap(responder))
+            setattr(resource, name, unit_of_work.wrap(bind_target(responder, services)))
     return resource
 
 

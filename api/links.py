@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlencode
 
 import falcon
 
+from api.access import Access, Scope
 from api.registry import Endpoint, Registry
 from domain.identity import Principal
 
@@ -64,18 +65,25 @@ class Linker:
         name: str,
         *,
         rel: str | None = None,
-        owner: str | None = None,
-        group_admin: bool = False,
+        target: Any = None,
+        scope: Scope | None = None,
         **params: Any,
     ) -> Link | None:
         """Return the link to endpoint `name`, or None when this caller may not use it.
 
-        A link whose path fields are not all given in `params` is returned as a template.
+        The endpoint's own rule decides, exactly as when the link is followed (`api.access`):
+        against `target`, the row the link acts on, through the endpoint's declared `Target`;
+        or against `scope` when the page has whose-it-is without the row; or, for an endpoint
+        whose owner is named in its URL, against that path field. A link whose path fields are
+        not all given in `params` is returned as a template.
         """
         endpoint = self.registry[name]
-        if endpoint.owner_param and owner is None:
-            owner = params.get(endpoint.owner_param)
-        if not endpoint.permits(caller(req), owner=owner, group_admin=group_admin):
+        if scope is None:
+            if target is not None and endpoint.target is not None:
+                scope = endpoint.target.scope(target)
+            elif endpoint.owner_param:
+                scope = Scope(owner=params.get(endpoint.owner_param))
+        if not Access.of(req).allows(endpoint, scope):
             return None
         key = (name, rel, *(params.get(field) for field in self._fields[name]))
         link = self._memo.get(key)
@@ -84,6 +92,17 @@ class Linker:
                 self._memo.clear()
             link = self._memo[key] = self.describe(endpoint, rel=rel, params=params)
         return dict(link)
+
+    def href(self, name: str, /, **params: Any) -> str:
+        """Return the path of endpoint `name` with its fields filled in from `params`.
+
+        Every `self`, `Location` and legacy link key is built here, from the registry, so no
+        URL is typed twice. A missing field is a programming error (a KeyError).
+        """
+        href, templated = self.registry[name].href(params)
+        if templated:
+            raise KeyError(f"{name}: no value for a field of {href}")
+        return href
 
     @staticmethod
     def describe(endpoint: Endpoint, *, rel: str | None = None, params: dict[str, Any]) -> Link:

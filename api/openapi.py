@@ -437,7 +437,9 @@ class _Builder:
         if has_body:
             errors |= {409, 413, 415}
         if method in CONDITIONAL_METHODS:
-            errors |= {412, 428}
+            errors.add(412)
+            if _may_require_if_match(endpoint):
+                errors.add(428)
         if _takes_idempotency_key(endpoint):
             errors.add(422)
         errors |= {status for status in endpoint.statuses if status >= 300}
@@ -521,10 +523,17 @@ class _Builder:
         description = AUTH_TEXT[endpoint.auth]
         if endpoint.disabled:
             description += " Disabled on this server: it answers 403."
-        if endpoint.method in CONDITIONAL_METHODS:
+        if endpoint.method in CONDITIONAL_METHODS and _may_require_if_match(endpoint):
             description += (
                 " Send If-Match with the ETag you read to make the change conditional (412 when"
                 " stale; 428 when the server requires it)."
+            )
+        elif endpoint.method in CONDITIONAL_METHODS:
+            description += (
+                " If-Match is optional; only `If-Match: *` matches, as the target has no ETag"
+                " (412 otherwise)."
+                if endpoint.target is not None and endpoint.target.version is None
+                else " If-Match is optional (412 when it names a stale version)."
             )
         operation: dict[str, Any] = {
             "operationId": endpoint.name,
@@ -626,3 +635,12 @@ def _version() -> str:
 def build_openapi(registry: Registry, directory: Path = SCHEMA_DIR) -> dict[str, Any]:
     """Return the OpenAPI 3.1 document of `registry`, with the schema files of `directory`."""
     return _Builder(registry, _Components(directory)).document()
+
+
+def _may_require_if_match(endpoint: Endpoint) -> bool:
+    """Tell whether REQUIRE_IF_MATCH can make this write answer 428 without If-Match.
+
+    Only a target with an ETag of its own can be required to match one.
+    """
+    target = endpoint.target
+    return target is None or (target.version is not None and target.if_match_required)

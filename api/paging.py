@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,21 +91,62 @@ class Page:
     limit: int
     offset: int
 
-    def links(self, path: str, total: int, **query: Any) -> list[Link]:
+    def links(self, href: Callable[[int], str], total: int) -> list[Link]:
         """Return first/prev/next/last links (prev and next only where such a page exists)."""
-        last_offset = max(0, (total - 1) // self.limit * self.limit)
+        return [
+            {"rel": rel, "href": href(offset), "method": "GET", "title": f"The {rel} page"}
+            for rel, offset in self._offsets(total).items()
+            if offset is not None
+        ]
 
-        def link(rel: str, offset: int) -> Link:
-            href = with_query(path, **query, limit=self.limit, offset=offset)
-            return {"rel": rel, "href": href, "method": "GET", "title": f"The {rel} page"}
+    def _offsets(self, total: int) -> dict[str, int | None]:
+        return {
+            "first": 0,
+            "prev": max(0, self.offset - self.limit) if self.offset > 0 else None,
+            "next": self.offset + self.limit if self.offset + self.limit < total else None,
+            "last": max(0, (total - 1) // self.limit * self.limit),
+        }
 
-        links = [link("first", 0)]
-        if self.offset > 0:
-            links.append(link("prev", max(0, self.offset - self.limit)))
-        if self.offset + self.limit < total:
-            links.append(link("next", self.offset + self.limit))
-        links.append(link("last", last_offset))
-        return links
+    def envelope(
+        self,
+        resp: falcon.Response,
+        key: str,
+        items: list[Any],
+        total: int,
+        *,
+        path: str = "",
+        query: dict[str, Any] | None = None,
+        href: Callable[[int], str] | None = None,
+        links: list[Link] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Return the body of one page of a list, and send its paging links as a Link header.
+
+        Every list (and the log feed) has this shape: `self`, the items under `key`, `total`,
+        `limit`, `offset`, `next` and `prev` (hrefs or null), any `extra` members, and `links`
+        that start with first/prev/next/last. Pages are addressed by `href(offset)`, by default
+        `path` with `query`, `limit` and `offset` in the query string.
+        """
+        if href is None:
+            fixed = query or {}
+
+            def href(offset: int) -> str:
+                return with_query(path, **fixed, limit=self.limit, offset=offset)
+
+        paging = self.links(href, total)
+        set_link_header(resp, paging)
+        offsets = self._offsets(total)
+        return {
+            "self": href(self.offset),
+            key: items,
+            "total": total,
+            "limit": self.limit,
+            "offset": self.offset,
+            "next": None if offsets["next"] is None else href(offsets["next"]),
+            "prev": None if offsets["prev"] is None else href(offsets["prev"]),
+            **extra,
+            "links": paging + (links or []),
+        }
 
 
 def parse_int(value: str | None, name: str, *, default: int, minimum: int, maximum: int) -> int:

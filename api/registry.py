@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from api.access import Target
 
 # Re-exported for code that still names it here; it lives below dao/ so DAOs can take it.
 from domain.identity import Principal as Principal
@@ -52,13 +55,14 @@ class Collection:
 ParamType = str | dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Endpoint:
     """One verb on one path template, with everything needed to route, link and authorize it.
 
-    `owner_param` names the path field holding the owner's username when the middleware can
-    check ownership from the URL alone; other OWNER and GROUP_ADMIN endpoints are checked by
-    their responder (through `api.access.authorize`) once it has loaded the target.
+    An OWNER or GROUP_ADMIN rule is checked against either the URL alone, when `owner_param`
+    names the path field holding the owner's username, or the endpoint's `target`
+    (`api.access.Target`): the row the framework loads before the responder runs, with whose it
+    is. One of the two is required, or the app refuses to boot.
 
     The OpenAPI document (api/openapi.py) derives everything else from these declarations; the
     last fields fill in only what cannot be derived, and all have defaults: `params` types path
@@ -80,6 +84,7 @@ class Endpoint:
     collection: str = ""
     schema: str | None = None
     owner_param: str | None = None
+    target: Target[Any] | None = field(default=None, compare=False)
     disabled: bool = False
     params: dict[str, ParamType] = field(default_factory=dict, compare=False)
     query: dict[str, ParamType] = field(default_factory=dict, compare=False)
@@ -109,8 +114,8 @@ class Endpoint:
             return False
         if caller.is_admin or self.auth is Auth.USER:
             return True
-        if self.auth is Auth.OWNER:
-            return owner is not None and owner == caller.username
+        if self.auth is Auth.OWNER:  # or an admin of the group the target also belongs to
+            return (owner is not None and owner == caller.username) or group_admin
         if self.auth is Auth.GROUP_ADMIN:
             return group_admin
         return False
@@ -180,6 +185,12 @@ class Registry:
             raise RegistryError(f"endpoint name {endpoint.name!r} declared twice")
         if (endpoint.template, endpoint.method) in self.by_route:
             raise RegistryError(f"{endpoint.key} declared twice")
+        if (
+            endpoint.auth in (Auth.OWNER, Auth.GROUP_ADMIN)
+            and endpoint.owner_param is None
+            and endpoint.target is None
+        ):
+            raise RegistryError(f"{endpoint.name}: an {endpoint.auth} rule needs a target")
         if endpoint.owner_param and endpoint.owner_param not in endpoint.fields:
             raise RegistryError(f"{endpoint.name}: owner_param is not a path field")
         if set(endpoint.params) - set(endpoint.fields):

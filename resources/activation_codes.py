@@ -12,15 +12,14 @@ from typing import Any
 
 import falcon
 
-from api.access import authorize
-from api.conditional import check_if_match, send_etag
-from api.links import Linker, caller, with_query
+from api.access import Access, Lookup, Scope, Target
+from api.conditional import send_etag
+from api.links import Linker
 from api.mail import MailError
-from api.paging import PAGING_QUERY, page_from, set_link_header
+from api.paging import PAGING_QUERY, page_from
 from api.registry import Auth, Collection, Endpoint
 from dao.codes import ActivationCodeDao
 from dao.groups import GroupDao
-from dao.memberships import MembershipDao
 from models import Code, Group
 from resources.base import Resource
 
@@ -40,15 +39,14 @@ INVITATION_SUBJECT = "Your invitation to Splits"
 
 def code_view(req: falcon.Request, linker: Linker, code: Code) -> dict[str, Any]:
     """Represent a code (legacy Code fields) for someone who may see it."""
-    owner = req.context.user.username  # only shown to callers who may see and delete it
     return {
-        "self": f"/v2/activation_code/{code.activation_code}",
+        "self": linker.href("activation_code.item", code=code.activation_code),
         "activation_code": code.activation_code,
         "email": code.email,
         "group_id": code.group_id,
         "expiration_date": code.expiration_date,
         "deleted": bool(code.deleted),
-        "links": linker.links(req, *CODE_LINKS, owner=owner, code=code.activation_code)
+        "links": linker.links(req, *CODE_LINKS, target=code, code=code.activation_code)
         + linker.links(req, "groups.item", key=code.group_id),
     }
 
@@ -65,6 +63,28 @@ def invitation(group: Group, code: Code, inviter: str) -> str:
     )
 
 
+def load_code(lookup: Lookup) -> Code:
+    """Load the code a URL names if the caller may see it; else 404, whether or not it exists."""
+    return lookup.dao(ActivationCodeDao).get_visible(lookup.params["code"], lookup.caller)
+
+
+def load_group(lookup: Lookup) -> Group:
+    """Load the group a new code is for, named by the body's `group_id`."""
+    return lookup.dao(GroupDao).get_for_body(lookup.body()["group_id"])
+
+
+#: A code is its creator's, and its group's admins manage it too.
+CODE = Target(
+    kind="activation_code",
+    load=load_code,
+    scope=lambda row: Scope(owner=row.created_user, group_id=row.group_id),
+)
+#: A code is created by an admin of the group it invites into.
+INVITING_GROUP = Target(
+    kind="group", load=load_group, scope=lambda row: Scope(group_id=row.id), version=None
+)
+
+
 class ActivationCodes(Resource):
     """Create, read and delete activation codes."""
 
@@ -74,150 +94,135 @@ class ActivationCodes(Resource):
         codes, total = self.services.dao(ActivationCodeDao, req).page_visible(
             req.context.user, limit=page.limit, offset=page.offset
         )
-        paging = page.links("/v2/activation_code", total)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query("/v2/activation_code", limit=page.limit, offset=page.offset),
-            "activation_codes": [code_view(req, self.linker, code) for code in codes],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging + self.links(req, "api.root"),
-        }
+        Access.of(req).know_groups(code.group_id for code in codes if code.group_id)
+        resp.media = page.envelope(
+            resp,
+            "activation_codes",
+            [code_view(req, self.linker, code) for code in codes],
+            total,
+            path=self.href("activation_code.list"),
+            links=self.links(req, "api.root"),
+        )
 
-    def on_post_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def on_post_collection(self, req: falcon.Request, resp: falcon.Response, target: Group) -> None:
         """Invite an e-mail address into a group (its accepted admins and site admins)."""
         body = req.get_media()
-        group = self.services.dao(GroupDao, req).get_for_body(body["group_id"])
         user = req.context.user
-        authorize(
-            req,
-            group_admin=self.services.dao(MembershipDao, req).is_group_admin(
-                group.id, user.username
-            ),
-        )
         code = self.services.dao(ActivationCodeDao, req).create(
-            body["email"], group, by=user.username
+            body["email"], target, by=user.username
         )
         try:
             self.services.mailer.send(
-                code.email or "", INVITATION_SUBJECT, invitation(group, code, user.username)
+                code.email or "", INVITATION_SUBJECT, invitation(target, code, user.username)
             )
         except MailError as ex:  # the creator has the code in the answer and can pass it on
             log.error("could not e-mail activation code to the invitee: %s", ex)
-        path = f"/v2/activation_code/{code.activation_code}"
         self.created(
             resp,
-            path,
+            self.href("activation_code.item", code=code.activation_code),
             {
-                "self": "/v2/activation_code",
+                "self": self.href("activation_code.list"),
                 "added": True,
                 "activation_code": code_view(req, self.linker, code),
                 "links": self.links(req, "activation_code.list")
-                + self.links(req, "groups.item", key=group.id),
+                + self.links(req, "groups.item", key=target.id),
             },
         )
 
-    def _code(self, req: falcon.Request, code: str) -> Code:
-        return self.services.dao(ActivationCodeDao, req).get_visible(code, caller(req))
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, code: str) -> None:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, target: Code) -> None:
         """Read a code you created or whose group you administer."""
-        row = self._code(req, code)
-        send_etag(req, resp, row.version, req.context.user.username)
+        send_etag(req, resp, target.version, req.context.user.username)
         resp.media = {
-            "self": f"/v2/activation_code/{code}",
-            "activation_code": code_view(req, self.linker, row),
+            "self": self.href("activation_code.item", code=target.activation_code),
+            "activation_code": code_view(req, self.linker, target),
             "links": self.links(req, "activation_code.list", "api.root"),
         }
 
-    def on_get_exists(self, req: falcon.Request, resp: falcon.Response, code: str) -> None:
+    def on_get_exists(self, req: falcon.Request, resp: falcon.Response, target: Code) -> None:
         """Tell whether a code you may see exists (404 when not)."""
-        row = self._code(req, code)
         resp.media = {
-            "self": f"/v2/activation_code/exists/{code}",
+            "self": self.href("activation_code.exists", code=target.activation_code),
             "matching_code_exists": True,
-            "links": self.links(req, "activation_code.item", code=row.activation_code),
+            "links": self.links(req, "activation_code.item", code=target.activation_code),
         }
 
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, code: str) -> None:
-        """Delete a code you created or received, for good."""
-        row = self._code(req, code)
-        authorize(req, owner=req.context.user.username)
-        check_if_match(req, row.version, required=self.config.require_if_match)
-        self.services.dao(ActivationCodeDao, req).delete(row)
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, target: Code) -> None:
+        """Delete a code you created or manage, for good."""
+        self.services.dao(ActivationCodeDao, req).delete(target)
         self.no_content(resp)
 
-    def on_delete_soft(self, req: falcon.Request, resp: falcon.Response, code: str) -> None:
-        """Withdraw a code you created or received (it can no longer be used)."""
-        row = self._code(req, code)
-        authorize(req, owner=req.context.user.username)
-        check_if_match(req, row.version, required=self.config.require_if_match)
-        self.services.dao(ActivationCodeDao, req).soft_delete(row, by=req.context.user.username)
+    def on_delete_soft(self, req: falcon.Request, resp: falcon.Response, target: Code) -> None:
+        """Withdraw a code you created or manage (it can no longer be used)."""
+        self.services.dao(ActivationCodeDao, req).soft_delete(target, by=req.context.user.username)
         self.no_content(resp)
 
 
 ENDPOINTS = (
     Endpoint(
-        "activation_code.list",
-        "GET",
-        "/v2/activation_code",
-        ActivationCodes,
-        "collection",
-        Auth.USER,
-        "activation_codes",
-        "List the activation codes you created or administer",
+        name="activation_code.list",
+        method="GET",
+        template="/v2/activation_code",
+        resource=ActivationCodes,
+        suffix="collection",
+        auth=Auth.USER,
+        rel="activation_codes",
+        title="List the activation codes you created or administer",
         query=PAGING_QUERY,
     ),
     Endpoint(
-        "activation_code.create",
-        "POST",
-        "/v2/activation_code",
-        ActivationCodes,
-        "collection",
-        Auth.GROUP_ADMIN,
-        "create",
-        "Invite an e-mail address into a group (group admins)",
+        name="activation_code.create",
+        method="POST",
+        template="/v2/activation_code",
+        resource=ActivationCodes,
+        suffix="collection",
+        auth=Auth.GROUP_ADMIN,
+        rel="create",
+        title="Invite an e-mail address into a group (group admins)",
         schema="activation-code-create",
+        target=INVITING_GROUP,
     ),
     Endpoint(
-        "activation_code.item",
-        "GET",
-        "/v2/activation_code/{code}",
-        ActivationCodes,
-        None,
-        Auth.USER,
-        "self",
-        "Read an activation code you created or administer",
+        name="activation_code.item",
+        method="GET",
+        template="/v2/activation_code/{code}",
+        resource=ActivationCodes,
+        suffix=None,
+        auth=Auth.USER,
+        rel="self",
+        title="Read an activation code you created or administer",
+        target=CODE,
     ),
     Endpoint(
-        "activation_code.delete",
-        "DELETE",
-        "/v2/activation_code/{code}",
-        ActivationCodes,
-        None,
-        Auth.OWNER,
-        "delete",
-        "Delete an activation code you created or administer",
+        name="activation_code.delete",
+        method="DELETE",
+        template="/v2/activation_code/{code}",
+        resource=ActivationCodes,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="delete",
+        title="Delete an activation code you created or administer",
+        target=CODE,
     ),
     Endpoint(
-        "activation_code.exists",
-        "GET",
-        "/v2/activation_code/exists/{code}",
-        ActivationCodes,
-        "exists",
-        Auth.USER,
-        "exists",
-        "Tell whether an activation code you may see exists",
+        name="activation_code.exists",
+        method="GET",
+        template="/v2/activation_code/exists/{code}",
+        resource=ActivationCodes,
+        suffix="exists",
+        auth=Auth.USER,
+        rel="exists",
+        title="Tell whether an activation code you may see exists",
+        target=CODE,
     ),
     Endpoint(
-        "activation_code.soft_delete",
-        "DELETE",
-        "/v2/activation_code/soft/{code}",
-        ActivationCodes,
-        "soft",
-        Auth.OWNER,
-        "withdraw",
-        "Withdraw an activation code you created or administer",
+        name="activation_code.soft_delete",
+        method="DELETE",
+        template="/v2/activation_code/soft/{code}",
+        resource=ActivationCodes,
+        suffix="soft",
+        auth=Auth.OWNER,
+        rel="withdraw",
+        title="Withdraw an activation code you created or administer",
+        target=CODE,
     ),
 )

@@ -8,7 +8,7 @@ from typing import Any
 
 import falcon
 
-from api.conditional import check_if_match
+from api.access import Lookup, Target
 from api.errors import unauthorized
 from api.metrics import LOGINS
 from api.registry import Auth, Collection, Endpoint
@@ -20,7 +20,7 @@ from dao.users import UserDao
 from domain.identity import Principal
 from models import User
 from resources.base import Resource
-from resources.users import user_view
+from resources.users import USER_WITHOUT_ETAG, user_view
 
 COLLECTION = Collection("auth", key="auth", prefix="/v2/auth", title="authentication")
 WRONG_CREDENTIALS = "The username or password is incorrect."
@@ -36,6 +36,15 @@ def _basic_credentials(header: str) -> tuple[str, str]:
     if not separator or not identifier:
         raise InvalidInput("The Basic credentials must have the form 'user:password'.")
     return identifier, password
+
+
+def load_session(lookup: Lookup) -> str | None:
+    """Return the id of the caller's session (None for a token issued before sessions)."""
+    return lookup.caller.session_id if lookup.caller else None
+
+
+#: The caller's own session: it has no representation, so no ETag.
+SESSION = Target(kind="session", load=load_session, version=None)
 
 
 class Tokens(Resource):
@@ -64,7 +73,7 @@ class Tokens(Resource):
             user.username, user.email, user.role, session_id, first=user.first, last=user.last
         )
         return {
-            "self": "/v2/auth/token",
+            "self": self.href("auth.token"),
             "access_token": access.token,
             "token_type": "Bearer",
             "expires_in": access.expires_in,
@@ -145,69 +154,67 @@ class Tokens(Resource):
             raise unauthorized(f"The refresh token is not valid: {ex}.", "invalid_grant") from ex
         resp.set_header("Cache-Control", "no-store")
         body = self._grant(req, rotation.user, rotation.session_id, rotation.refresh_token)
-        body["self"] = "/v2/auth/refresh"
+        body["self"] = self.href("auth.refresh")
         resp.media = body
 
-    def on_delete(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, target: str | None) -> None:
         """Log out: end the caller's session, so its refresh and access tokens stop working."""
-        check_if_match(req, None, required=False)  # a session has no representation, no ETag
-        self.services.dao(AuthDao, req).revoke_session(req.context.user.session_id)
+        self.services.dao(AuthDao, req).revoke_session(target)
         self.no_content(resp)
 
-    def on_delete_user(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+    def on_delete_user(self, req: falcon.Request, resp: falcon.Response, target: User) -> None:
         """End every session of a user and invalidate all their access tokens (site admin)."""
-        users = self.services.dao(UserDao, req)
-        user = users.get_by_username(username)
-        check_if_match(req, None, required=False)  # sessions have no representation, no ETag
-        users.revoke_tokens(user)
+        self.services.dao(UserDao, req).revoke_tokens(target)
         self.no_content(resp)
 
 
 ENDPOINTS = (
     Endpoint(
-        "auth.token",
-        "POST",
-        "/v2/auth/token",
-        Tokens,
-        None,
-        Auth.NONE,
-        "login",
-        "Log in with a username or e-mail and a password (JSON body or HTTP Basic)",
+        name="auth.token",
+        method="POST",
+        template="/v2/auth/token",
+        resource=Tokens,
+        suffix=None,
+        auth=Auth.NONE,
+        rel="login",
+        title="Log in with a username or e-mail and a password (JSON body or HTTP Basic)",
         schema="auth-token",
         statuses=(200, 429),
         returns="token",
     ),
     Endpoint(
-        "auth.refresh",
-        "POST",
-        "/v2/auth/refresh",
-        Tokens,
-        "refresh",
-        Auth.NONE,
-        "refresh",
-        "Exchange a refresh token for new tokens (the old one stops working)",
+        name="auth.refresh",
+        method="POST",
+        template="/v2/auth/refresh",
+        resource=Tokens,
+        suffix="refresh",
+        auth=Auth.NONE,
+        rel="refresh",
+        title="Exchange a refresh token for new tokens (the old one stops working)",
         schema="auth-refresh",
         statuses=(200,),
         returns="token",
     ),
     Endpoint(
-        "auth.logout",
-        "DELETE",
-        "/v2/auth/token",
-        Tokens,
-        None,
-        Auth.USER,
-        "logout",
-        "Log out: revoke this session's tokens",
+        name="auth.logout",
+        method="DELETE",
+        template="/v2/auth/token",
+        resource=Tokens,
+        suffix=None,
+        auth=Auth.USER,
+        rel="logout",
+        title="Log out: revoke this session's tokens",
+        target=SESSION,
     ),
     Endpoint(
-        "auth.revoke_user",
-        "DELETE",
-        "/v2/auth/tokens/{username}",
-        Tokens,
-        "user",
-        Auth.ADMIN,
-        "revoke",
-        "Revoke every session of a user",
+        name="auth.revoke_user",
+        method="DELETE",
+        template="/v2/auth/tokens/{username}",
+        resource=Tokens,
+        suffix="user",
+        auth=Auth.ADMIN,
+        rel="revoke",
+        title="Revoke every session of a user",
+        target=USER_WITHOUT_ETAG,
     ),
 )

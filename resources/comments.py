@@ -6,16 +6,14 @@ from typing import Any
 
 import falcon
 
-from api.access import authorize
-from api.conditional import check_if_match, etag_for, send_etag
-from api.links import Linker, with_query
-from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
-from api.patching import ACCEPT_PATCH, apply_patch
+from api.access import Lookup, Scope, Target
+from api.links import Linker
+from api.paging import PAGING_QUERY, page_from, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.comments import CommentDao
 from dao.errors import Forbidden
 from models import Comment
-from resources.base import Resource
+from resources.base import Deletable, Editable
 from resources.users import is_private_view
 
 COLLECTION = Collection("comments", key="comment", prefix="/v2/comments", title="comments")
@@ -30,9 +28,18 @@ COMMENT_LINKS = (
 )
 
 
+def load_comment(lookup: Lookup) -> Comment:
+    """Load the comment a URL names (404 when there is none, or it is deleted)."""
+    return lookup.dao(CommentDao).get(path_id(lookup.params["comment_id"], "comment_id"))
+
+
+#: A comment is its author's.
+COMMENT = Target(kind="comment", load=load_comment, scope=lambda row: Scope(owner=row.username))
+
+
 def comment_view(req: falcon.Request, linker: Linker, comment: Comment) -> dict[str, Any]:
     """Represent a comment, with its legacy `comment` and `log` links."""
-    path = f"/v2/comments/{comment.comment_id}"
+    path = linker.href("comments.item", comment_id=comment.comment_id)
     return {
         "self": path,
         "comment_id": comment.comment_id,
@@ -44,19 +51,20 @@ def comment_view(req: falcon.Request, linker: Linker, comment: Comment) -> dict[
         "content": comment.content,
         "deleted": bool(comment.deleted),
         "comment": path,
-        "log": f"/v2/logs/{comment.log_id}",
-        "links": linker.links(
-            req, *COMMENT_LINKS, owner=comment.username, comment_id=comment.comment_id
-        )
+        "log": linker.href("logs.item", log_id=comment.log_id),
+        "links": linker.links(req, *COMMENT_LINKS, target=comment, comment_id=comment.comment_id)
         + linker.links(req, "logs.item", rel="up", log_id=comment.log_id),
     }
 
 
-class Comments(Resource):
+class Comments(Editable, Deletable):
     """The comments collection and its items."""
 
-    def _item(self, req: falcon.Request, comment: Comment) -> dict[str, Any]:
-        view = comment_view(req, self.linker, comment)
+    update_schema = "comment-update"
+
+    def represent(self, req: falcon.Request, target: Comment) -> dict[str, Any]:
+        """Return the comment with links to the list and the root."""
+        view = comment_view(req, self.linker, target)
         return {
             "self": view["self"],
             "comment": view,
@@ -64,22 +72,42 @@ class Comments(Resource):
             "links": self.links(req, "comments.list", "api.root"),
         }
 
+    def variant(self, req: falcon.Request, target: Comment) -> str:
+        """Tell the author's and admins' representation (with edit links) from others'."""
+        return "o" if is_private_view(req, target.username) else ""
+
+    def editable(self, target: Comment) -> dict[str, Any]:
+        """Return the comment's text as the document a PATCH applies to."""
+        return {"content": target.content}
+
+    def replace(self, req: falcon.Request, target: Comment, document: dict[str, Any]) -> bool:
+        """Change the text."""
+        return self.services.dao(CommentDao, req).update(
+            target, document["content"], by=req.context.user.username
+        )
+
+    def remove(self, req: falcon.Request, target: Comment) -> None:
+        """Delete the comment for good."""
+        self.services.dao(CommentDao, req).hard_delete(target)
+
+    def retire(self, req: falcon.Request, target: Comment) -> None:
+        """Flag the comment deleted."""
+        self.services.dao(CommentDao, req).soft_delete(target, by=req.context.user.username)
+
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List live comments, oldest first, paged."""
         page = page_from(req)
         comments, total = self.services.dao(CommentDao, req).page(
             limit=page.limit, offset=page.offset
         )
-        paging = page.links("/v2/comments", total)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query("/v2/comments", limit=page.limit, offset=page.offset),
-            "comments": [comment_view(req, self.linker, comment) for comment in comments],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging + self.links(req, "comments.create", "api.root"),
-        }
+        resp.media = page.envelope(
+            resp,
+            "comments",
+            [comment_view(req, self.linker, comment) for comment in comments],
+            total,
+            path=self.href("comments.list"),
+            links=self.links(req, "comments.create", "api.root"),
+        )
 
     def on_post_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Comment on a log as yourself."""
@@ -90,135 +118,88 @@ class Comments(Resource):
         comment = self.services.dao(CommentDao, req).create(
             user.username, body["log_id"], body["content"]
         )
-        body = {**self._item(req, comment), "added": True}
+        body = {**self.represent(req, comment), "added": True}
         self.created(resp, body["self"], body)
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, comment_id: str) -> None:
-        """Read one comment."""
-        comment = self.services.dao(CommentDao, req).get(path_id(comment_id, "comment_id"))
-        send_etag(req, resp, comment.version, _variant(req, comment))
-        resp.append_header("Accept-Patch", ACCEPT_PATCH)
-        resp.media = self._item(req, comment)
-
-    def _update(
-        self, req: falcon.Request, resp: falcon.Response, comment_id: str, document: Any
-    ) -> None:
-        comments = self.services.dao(CommentDao, req)
-        comment = comments.get(path_id(comment_id, "comment_id"))
-        authorize(req, owner=comment.username)
-        check_if_match(req, comment.version, required=self.config.require_if_match)
-        if document is None:  # PATCH: apply to the current text, then check as PUT does
-            document = apply_patch(req, {"content": comment.content})
-            self.services.schemas.validate("comment-update", document)
-        updated = comments.update(comment, document["content"], by=req.context.user.username)
-        resp.etag = etag_for(comment.version, _variant(req, comment))
-        resp.media = {**self._item(req, comment), "updated": updated}
-
-    def on_put(self, req: falcon.Request, resp: falcon.Response, comment_id: str) -> None:
-        """Replace the text of your comment."""
-        self._update(req, resp, comment_id, req.get_media())
-
-    def on_patch(self, req: falcon.Request, resp: falcon.Response, comment_id: str) -> None:
-        """Change the text of your comment with a merge patch or a JSON Patch."""
-        self._update(req, resp, comment_id, None)
-
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, comment_id: str) -> None:
-        """Delete your comment for good."""
-        comments = self.services.dao(CommentDao, req)
-        comment = comments.get(path_id(comment_id, "comment_id"))
-        authorize(req, owner=comment.username)
-        check_if_match(req, comment.version, required=self.config.require_if_match)
-        comments.hard_delete(comment)
-        self.no_content(resp)
-
-    def on_delete_soft(self, req: falcon.Request, resp: falcon.Response, comment_id: str) -> None:
-        """Delete your comment (it is kept, flagged deleted)."""
-        comments = self.services.dao(CommentDao, req)
-        comment = comments.get(path_id(comment_id, "comment_id"))
-        authorize(req, owner=comment.username)
-        check_if_match(req, comment.version, required=self.config.require_if_match)
-        comments.soft_delete(comment, by=req.context.user.username)
-        self.no_content(resp)
-
-
-def _variant(req: falcon.Request, comment: Comment) -> str:
-    # The author and admins see edit links that others do not: two representations.
-    return "o" if is_private_view(req, comment.username) else ""
 
 
 ENDPOINTS = (
     Endpoint(
-        "comments.list",
-        "GET",
-        "/v2/comments",
-        Comments,
-        "collection",
-        Auth.USER,
-        "comments",
-        "List comments (limit, offset)",
+        name="comments.list",
+        method="GET",
+        template="/v2/comments",
+        resource=Comments,
+        suffix="collection",
+        auth=Auth.USER,
+        rel="comments",
+        title="List comments (limit, offset)",
         query=PAGING_QUERY,
     ),
     Endpoint(
-        "comments.create",
-        "POST",
-        "/v2/comments",
-        Comments,
-        "collection",
-        Auth.USER,
-        "create",
-        "Comment on a log",
+        name="comments.create",
+        method="POST",
+        template="/v2/comments",
+        resource=Comments,
+        suffix="collection",
+        auth=Auth.USER,
+        rel="create",
+        title="Comment on a log",
         schema="comment-create",
         statuses=(403, 404),
     ),
     Endpoint(
-        "comments.item",
-        "GET",
-        "/v2/comments/{comment_id}",
-        Comments,
-        None,
-        Auth.USER,
-        "self",
-        "Read a comment",
+        name="comments.item",
+        method="GET",
+        template="/v2/comments/{comment_id}",
+        resource=Comments,
+        suffix=None,
+        auth=Auth.USER,
+        rel="self",
+        title="Read a comment",
+        target=COMMENT,
     ),
     Endpoint(
-        "comments.replace",
-        "PUT",
-        "/v2/comments/{comment_id}",
-        Comments,
-        None,
-        Auth.OWNER,
-        "edit",
-        "Replace the text of your comment",
+        name="comments.replace",
+        method="PUT",
+        template="/v2/comments/{comment_id}",
+        resource=Comments,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="edit",
+        title="Replace the text of your comment",
         schema="comment-update",
+        target=COMMENT,
     ),
     Endpoint(
-        "comments.patch",
-        "PATCH",
-        "/v2/comments/{comment_id}",
-        Comments,
-        None,
-        Auth.OWNER,
-        "patch",
-        "Change the text of your comment (merge patch or JSON Patch)",
+        name="comments.patch",
+        method="PATCH",
+        template="/v2/comments/{comment_id}",
+        resource=Comments,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="patch",
+        title="Change the text of your comment (merge patch or JSON Patch)",
+        target=COMMENT,
     ),
     Endpoint(
-        "comments.delete",
-        "DELETE",
-        "/v2/comments/{comment_id}",
-        Comments,
-        None,
-        Auth.OWNER,
-        "delete",
-        "Delete your comment for good",
+        name="comments.delete",
+        method="DELETE",
+        template="/v2/comments/{comment_id}",
+        resource=Comments,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="delete",
+        title="Delete your comment for good",
+        target=COMMENT,
     ),
     Endpoint(
-        "comments.soft_delete",
-        "DELETE",
-        "/v2/comments/soft/{comment_id}",
-        Comments,
-        "soft",
-        Auth.OWNER,
-        "soft_delete",
-        "Delete your comment (soft delete)",
+        name="comments.soft_delete",
+        method="DELETE",
+        template="/v2/comments/soft/{comment_id}",
+        resource=Comments,
+        suffix="soft",
+        auth=Auth.OWNER,
+        rel="soft_delete",
+        title="Delete your comment (soft delete)",
+        target=COMMENT,
     ),
 )

@@ -64,7 +64,7 @@ class Discovery(Resource):
     def on_get_links(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Map every collection's legacy key to its links document (types and auth included)."""
         registry = self.services.registry
-        body: dict[str, object] = {"self": "/v2/links"}
+        body: dict[str, object] = {"self": self.href("api.index")}
         links: list[Link] = []
         for collection in registry.collections.values():
             body[collection.key] = collection.links_path
@@ -103,47 +103,47 @@ class LinksDocuments(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "api.root",
-        "GET",
-        "/",
-        Discovery,
-        "root",
-        Auth.NONE,
-        "root",
-        "Read the API root",
+        name="api.root",
+        method="GET",
+        template="/",
+        resource=Discovery,
+        suffix="root",
+        auth=Auth.NONE,
+        rel="root",
+        title="Read the API root",
         returns="root",
     ),
     Endpoint(
-        "api.versions",
-        "GET",
-        "/versions",
-        Discovery,
-        "versions",
-        Auth.NONE,
-        "versions",
-        "List the API versions",
+        name="api.versions",
+        method="GET",
+        template="/versions",
+        resource=Discovery,
+        suffix="versions",
+        auth=Auth.NONE,
+        rel="versions",
+        title="List the API versions",
         returns="versions",
     ),
     Endpoint(
-        "api.v2",
-        "GET",
-        "/v2",
-        Discovery,
-        "v2",
-        Auth.NONE,
-        "version",
-        "Describe version 2",
+        name="api.v2",
+        method="GET",
+        template="/v2",
+        resource=Discovery,
+        suffix="v2",
+        auth=Auth.NONE,
+        rel="version",
+        title="Describe version 2",
         returns="version",
     ),
     Endpoint(
-        "api.index",
-        "GET",
-        "/v2/links",
-        Discovery,
-        "links",
-        Auth.NONE,
-        "index",
-        "List the links documents of every collection",
+        name="api.index",
+        method="GET",
+        template="/v2/links",
+        resource=Discovery,
+        suffix="links",
+        auth=Auth.NONE,
+        rel="index",
+        title="List the links documents of every collection",
         returns="index",
     ),
 )

@@ -13,7 +13,8 @@ from typing import Any
 
 import falcon
 
-from api.conditional import check_if_match, etag_for
+from api.access import Lookup, Scope, Target
+from api.conditional import etag_for
 from api.errors import HTTPProblem
 from api.mail import MailError
 from api.registry import Auth, Endpoint
@@ -57,6 +58,21 @@ def changed_message(user: User, new_email: str) -> str:
     )
 
 
+def load_pending_change(lookup: Lookup) -> EmailChange:
+    """Load a user's pending e-mail change: 404 without one, 410 when it has expired."""
+    user = lookup.dao(UserDao).get_by_username(lookup.params["username"])
+    return lookup.dao(EmailChangeDao).get(user.username)
+
+
+#: A pending change is its user's; it has no ETag of its own.
+PENDING_CHANGE = Target(
+    kind="email_change",
+    load=load_pending_change,
+    scope=lambda row: Scope(owner=row.username),
+    version=None,
+)
+
+
 class EmailChanges(Resource):
     """A user's pending e-mail change: request, read, confirm, cancel."""
 
@@ -67,7 +83,7 @@ class EmailChanges(Resource):
         if change is not None:
             names = ("users.email_confirm", "users.email_cancel", *names)
         return {
-            "self": f"/v2/users/{username}/email",
+            "self": self.href("users.email", username=username),
             "username": username,
             "email": user.email,
             "pending": change is not None,
@@ -129,16 +145,12 @@ class EmailChanges(Resource):
                 headers={"Retry-After": MAIL_RETRY_AFTER},
             ) from ex
         resp.status = falcon.HTTP_202
-        resp.content_location = f"/v2/users/{username}/email"
+        resp.content_location = self.href("users.email", username=username)
         resp.media = self._view(req, user, requested.change)
 
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, target: EmailChange) -> None:
         """Cancel your pending e-mail change."""
-        self.services.dao(UserDao, req).get_by_username(username)
-        changes = self.services.dao(EmailChangeDao, req)
-        changes.get(username)  # 404 (410 when expired) without a pending change
-        check_if_match(req, None, required=False)  # a pending change has no ETag of its own
-        changes.cancel(username)
+        self.services.dao(EmailChangeDao, req).cancel(target.username)
         self.no_content(resp)
 
     def on_post_confirmation(
@@ -159,7 +171,7 @@ class EmailChanges(Resource):
                 log.error("could not tell the old address of an e-mail change: %s", ex)
         resp.etag = etag_for(user.version, "p")
         resp.media = {
-            "self": f"/v2/users/{username}",
+            "self": self.href("users.item", username=username),
             "user": user_view(req, self.linker, user),
             "updated": True,
             "links": self.links(req, "users.list", "api.root"),
@@ -168,27 +180,27 @@ class EmailChanges(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "users.email",
-        "GET",
-        "/v2/users/{username}/email",
-        EmailChanges,
-        None,
-        Auth.OWNER,
-        "email",
-        "Read your e-mail address and its pending change",
+        name="users.email",
+        method="GET",
+        template="/v2/users/{username}/email",
+        resource=EmailChanges,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="email",
+        title="Read your e-mail address and its pending change",
         collection="users",
         owner_param="username",
         returns="user-email",
     ),
     Endpoint(
-        "users.email_change",
-        "POST",
-        "/v2/users/{username}/email",
-        EmailChanges,
-        None,
-        Auth.OWNER,
-        "change_email",
-        "Change your e-mail: needs your password; the new address gets a code to confirm",
+        name="users.email_change",
+        method="POST",
+        template="/v2/users/{username}/email",
+        resource=EmailChanges,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="change_email",
+        title="Change your e-mail: needs your password; the new address gets a code to confirm",
         collection="users",
         schema="email-change",
         owner_param="username",
@@ -196,26 +208,27 @@ ENDPOINTS = (
         returns="user-email",
     ),
     Endpoint(
-        "users.email_cancel",
-        "DELETE",
-        "/v2/users/{username}/email",
-        EmailChanges,
-        None,
-        Auth.OWNER,
-        "cancel_email_change",
-        "Cancel your pending e-mail change",
+        name="users.email_cancel",
+        method="DELETE",
+        template="/v2/users/{username}/email",
+        resource=EmailChanges,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="cancel_email_change",
+        title="Cancel your pending e-mail change",
         collection="users",
         owner_param="username",
+        target=PENDING_CHANGE,
     ),
     Endpoint(
-        "users.email_confirm",
-        "POST",
-        "/v2/users/{username}/email/confirmation",
-        EmailChanges,
-        "confirmation",
-        Auth.OWNER,
-        "confirm_email",
-        "Confirm your new e-mail address with the code mailed to it",
+        name="users.email_confirm",
+        method="POST",
+        template="/v2/users/{username}/email/confirmation",
+        resource=EmailChanges,
+        suffix="confirmation",
+        auth=Auth.OWNER,
+        rel="confirm_email",
+        title="Confirm your new e-mail address with the code mailed to it",
         collection="users",
         schema="email-change-confirmation",
         owner_param="username",

@@ -11,9 +11,7 @@ import logging
 
 import falcon
 
-from api.access import authorize
-from api.conditional import check_if_match
-from api.links import caller
+from api.access import Lookup, Target
 from api.mail import MailError
 from api.registry import Auth, Collection, Endpoint
 from api.security import check_password_rules
@@ -22,6 +20,7 @@ from dao.passwords import CODE_LIFETIME, ForgotPasswordDao, mask
 from dao.users import UserDao
 from models import User
 from resources.base import Resource
+from resources.users import VISIBLE_USER
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +52,28 @@ def _address(req: falcon.Request) -> str:
     return req.remote_addr or "unknown"
 
 
+def load_reset_user(lookup: Lookup) -> User:
+    """Load the user whose valid reset code the body presents (a 400, never a 404, otherwise).
+
+    The code is checked before the user is looked up, so the answer never tells whether an
+    account of that name exists.
+    """
+    body = lookup.body()
+    check_password_rules(body["new_password"], field="new_password")
+    row = lookup.dao(ForgotPasswordDao).valid(body["forgot_password_code"], _address(lookup.req))
+    if row is None or row.username != lookup.params["username"]:
+        raise InvalidInput(
+            INVALID_CODE,
+            errors=[{"path": "/forgot_password_code", "message": "invalid or expired"}],
+        )
+    return lookup.dao(UserDao).get_by_username(row.username)
+
+
+#: The account a reset code unlocks. If-Match is never required: someone who forgot their
+#: password cannot read the user's ETag.
+RESET_USER = Target(kind="user", load=load_reset_user, if_match_required=False)
+
+
 class ForgotPassword(Resource):
     """Reset codes and the password change they allow."""
 
@@ -72,20 +93,19 @@ class ForgotPassword(Resource):
                 log.error("could not e-mail a reset code: %s", ex)
         resp.status = falcon.HTTP_202
         resp.media = {
-            "self": f"/v2/forgot_password/{username}",
+            "self": self.href("forgot_password.request", username=username),
             "requested": True,
             "message": REQUESTED,
             "links": self.links(req, "forgot_password.validate", "users.change_password")
             + self.links(req, "api.root"),
         }
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, target: User) -> None:
         """List your reset codes, named by username or e-mail: expiry and a hint, never codes."""
-        user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
-        authorize(req, owner=user.username)  # the name may be an e-mail: check whose it is
+        user = target
         codes = self.services.dao(ForgotPasswordDao, req).active_codes(user)
         resp.media = {
-            "self": f"/v2/forgot_password/{user.username}",
+            "self": self.href("forgot_password.list", username=user.username),
             "forgot_password_codes": [
                 {
                     "username": row.username,
@@ -105,31 +125,23 @@ class ForgotPassword(Resource):
         if row is None:
             raise falcon.HTTPNotFound(description=INVALID_CODE)
         resp.media = {
-            "self": f"/v2/forgot_password/validate/{code}",
+            "self": self.href("forgot_password.validate", code=code),
             "is_valid": True,
             "username": row.username,
             "links": self.links(req, "users.change_password", username=row.username),
         }
 
     def on_put_change_password(
-        self, req: falcon.Request, resp: falcon.Response, username: str
+        self, req: falcon.Request, resp: falcon.Response, target: User
     ) -> None:
         """Set a new password with a reset code; every code and session of the user ends."""
         body = req.get_media()
-        check_password_rules(body["new_password"], field="new_password")
-        resets = self.services.dao(ForgotPasswordDao, req)
-        row = resets.valid(body["forgot_password_code"], _address(req))
-        if row is None or row.username != username:
-            raise InvalidInput(
-                INVALID_CODE,
-                errors=[{"path": "/forgot_password_code", "message": "invalid or expired"}],
-            )
-        user = self.services.dao(UserDao, req).get_by_username(username)
-        # Never required: someone who forgot their password cannot read the user's ETag.
-        check_if_match(req, user.version, required=False)
-        resets.reset_password(user, self.services.passwords.hash(body["new_password"]))
+        self.services.dao(ForgotPasswordDao, req).reset_password(
+            target, self.services.passwords.hash(body["new_password"])
+        )
+        username = target.username
         resp.media = {
-            "self": f"/v2/users/{username}/change_password",
+            "self": self.href("users.change_password", username=username),
             "password_updated": True,
             "forgot_password_code_deleted": True,
             "links": self.links(req, "auth.token", "api.root"),
@@ -138,49 +150,51 @@ class ForgotPassword(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "forgot_password.list",
-        "GET",
-        "/v2/forgot_password/{username}",
-        ForgotPassword,
-        None,
-        Auth.OWNER,
-        "codes",
-        "List your unexpired reset codes (expiry and hint only)",
+        name="forgot_password.list",
+        method="GET",
+        template="/v2/forgot_password/{username}",
+        resource=ForgotPassword,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="codes",
+        title="List your unexpired reset codes (expiry and hint only)",
         owner_param="username",
+        target=VISIBLE_USER,
     ),
     Endpoint(
-        "forgot_password.request",
-        "POST",
-        "/v2/forgot_password/{username}",
-        ForgotPassword,
-        None,
-        Auth.NONE,
-        "reset",
-        "E-mail a password reset code to a username or e-mail address",
+        name="forgot_password.request",
+        method="POST",
+        template="/v2/forgot_password/{username}",
+        resource=ForgotPassword,
+        suffix=None,
+        auth=Auth.NONE,
+        rel="reset",
+        title="E-mail a password reset code to a username or e-mail address",
         statuses=(202, 429),
     ),
     Endpoint(
-        "forgot_password.validate",
-        "GET",
-        "/v2/forgot_password/validate/{code}",
-        ForgotPassword,
-        "validate",
-        Auth.NONE,
-        "validate",
-        "Tell whether a reset code is valid",
+        name="forgot_password.validate",
+        method="GET",
+        template="/v2/forgot_password/validate/{code}",
+        resource=ForgotPassword,
+        suffix="validate",
+        auth=Auth.NONE,
+        rel="validate",
+        title="Tell whether a reset code is valid",
         statuses=(429,),
     ),
     Endpoint(
-        "users.change_password",
-        "PUT",
-        "/v2/users/{username}/change_password",
-        ForgotPassword,
-        "change_password",
-        Auth.NONE,
-        "change-password",
-        "Set a new password with an e-mailed reset code",
+        name="users.change_password",
+        method="PUT",
+        template="/v2/users/{username}/change_password",
+        resource=ForgotPassword,
+        suffix="change_password",
+        auth=Auth.NONE,
+        rel="change-password",
+        title="Set a new password with an e-mailed reset code",
         schema="change-password",
         collection="users",
         statuses=(429,),
+        target=RESET_USER,
     ),
 )

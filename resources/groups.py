@@ -8,22 +8,21 @@ for PUT and DELETE.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import falcon
 
-from api.access import authorize
-from api.conditional import check_if_match, etag_for, send_etag
-from api.links import Link, Linker, caller, with_query
-from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
-from api.patching import ACCEPT_PATCH, apply_patch
+from api.access import Access, Lookup, Scope, Target
+from api.conditional import etag_for
+from api.links import Link, Linker
+from api.paging import PAGING_QUERY, page_from, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.groups import EDITABLE_FIELDS, GroupDao
-from dao.memberships import MembershipDao
 from dao.statistics import StatisticsDao
 from dao.teams import TeamDao
-from models import Group, GroupMember, User
-from resources.base import Resource
+from models import Group, GroupMember, Team, User
+from resources.base import Editable, Item
 from resources.teams import team_view
 
 COLLECTION = Collection("groups", "group", "/v2/groups", "groups")
@@ -46,13 +45,12 @@ def group_view(
     group: Group,
     team_name: str | None,
     *,
-    admin: bool,
     by_names: bool = False,
 ) -> dict[str, Any]:
     """Represent a group (legacy Group fields; the `grouppic` blob is never inline).
 
     Its edit links address the group the way it was read: by id, or (`by_names`) by team and
-    group name.
+    group name; they are shown to its admins.
     """
     links: list[Link] = linker.links(req, *GROUP_LINKS, key=group.id, group_id=group.id)
     names = {"key": team_name, "group_name": group.group_name}
@@ -64,14 +62,12 @@ def group_view(
     links += linker.links(req, *GROUP_STATISTICS_LINKS, group_id=group.id)
     if by_names and team_name is not None:
         edits = ("groups.replace_by_names", "groups.patch_by_names")
-        links += linker.links(req, *edits, group_admin=admin, **names)
+        links += linker.links(req, *edits, target=NamedGroup(group, team_name), **names)
     else:
-        links += linker.links(
-            req, "groups.replace", "groups.patch", group_admin=admin, key=group.id
-        )
-    links += linker.links(req, "activation_code.create", group_admin=admin)
+        links += linker.links(req, "groups.replace", "groups.patch", target=group, key=group.id)
+    links += linker.links(req, "activation_code.create", target=group)
     return {
-        "self": f"/v2/groups/{group.id}",
+        "self": linker.href("groups.item", key=group.id),
         "id": group.id,
         "group_name": group.group_name,
         "group_title": group.group_title,
@@ -85,11 +81,11 @@ def group_view(
 
 
 def member_view(
-    req: falcon.Request, linker: Linker, member: GroupMember, user: User, *, admin: bool
+    req: falcon.Request, linker: Linker, member: GroupMember, user: User
 ) -> dict[str, Any]:
     """Represent one group membership (legacy MemberRow), with admin actions for admins."""
     return {
-        "self": f"/v2/users/{user.username}",
+        "self": linker.href("users.item", username=user.username),
         "username": user.username,
         "first": user.first,
         "last": user.last,
@@ -101,17 +97,17 @@ def member_view(
             req,
             "groups.update_member",
             "groups.remove_member",
-            group_admin=admin,
+            scope=Scope(group_id=member.group_id),
             key=member.group_id,
             second=user.username,
         ),
     }
 
 
-def membership_view(member: GroupMember) -> dict[str, Any]:
+def membership_view(linker: Linker, member: GroupMember) -> dict[str, Any]:
     """Represent a membership row (legacy GroupMember) after a change."""
     return {
-        "self": f"/v2/groups/members/{member.group_id}/{member.username}",
+        "self": linker.href("groups.update_member", key=member.group_id, second=member.username),
         "id": member.id,
         "group_name": member.group_name,
         "group_id": member.group_id,
@@ -127,29 +123,119 @@ def editable_document(group: Group) -> dict[str, Any]:
     return {name: getattr(group, name) for name in EDITABLE_FIELDS}
 
 
-class Groups(Resource):
+@dataclass(frozen=True, slots=True)
+class NamedGroup:
+    """A group as addressed by its team's name and its own: its links and `self` say so too."""
+
+    group: Group
+    team_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One member of one group: the target of a group admin's change or removal."""
+
+    group: Group
+    member: GroupMember
+    user: User
+
+
+def load_group(lookup: Lookup) -> Group:
+    """Load the group a URL names by id."""
+    return lookup.dao(GroupDao).get(path_id(lookup.params["key"], "group_id"))
+
+
+def load_named_group(lookup: Lookup) -> NamedGroup:
+    """Load the group a URL names by team name and group name."""
+    groups = lookup.dao(GroupDao)
+    group = groups.get_by_names(lookup.params["key"], lookup.params["group_name"])
+    return NamedGroup(group, groups.team_names([group.id]).get(group.id))
+
+
+def load_membership(lookup: Lookup) -> Membership:
+    """Load one active member (by username) of the group already loaded (by id)."""
+    group: Group = lookup.parent
+    member, user = lookup.dao(GroupDao).membership(group, lookup.params["second"])
+    return Membership(group, member, user)
+
+
+def load_team_of_new_group(lookup: Lookup) -> Team:
+    """Load the team a new group is created in, named by the body's `team_name`."""
+    return lookup.dao(TeamDao).get_for_body(lookup.body()["team_name"])
+
+
+#: A group is run by its accepted admins.
+GROUP = Target(kind="group", load=load_group, scope=lambda row: Scope(group_id=row.id))
+NAMED_GROUP = Target(
+    kind="group",
+    load=load_named_group,
+    scope=lambda row: Scope(group_id=row.group.id),
+    version=lambda row: row.group.version,
+)
+#: A member of a group is looked up only for the group's admins.
+MEMBERSHIP = Target(
+    kind="group_member",
+    within=GROUP,
+    load=load_membership,
+    scope=lambda row: Scope(group_id=row.group.id),
+    version=lambda row: row.member.version,
+)
+#: Groups are created by the admins of the team they are in.
+NEW_GROUP_TEAM = Target(
+    kind="team", load=load_team_of_new_group, scope=lambda row: Scope(team=row.name), version=None
+)
+
+
+class Groups(Editable):
     """The groups collection, its items, memberships and snapshots."""
 
-    def _is_admin(self, req: falcon.Request, group_id: int) -> bool:
-        user = caller(req)
-        if user is None:
-            return False
-        return user.is_admin or self.services.dao(MembershipDao, req).is_group_admin(
-            group_id, user.username
-        )
+    update_schema = "group-update"
 
-    def _team_name(self, req: falcon.Request, group: Group) -> str | None:
-        return self.services.dao(GroupDao, req).team_names([group.id]).get(group.id)
+    @staticmethod
+    def _named(target: Group | NamedGroup) -> NamedGroup | None:
+        return target if isinstance(target, NamedGroup) else None
 
-    def _item(
-        self, req: falcon.Request, path: str, group: Group, admin: bool, *, by_names: bool = False
-    ) -> dict[str, Any]:
-        team_name = self._team_name(req, group)
+    def represent(self, req: falcon.Request, target: Group | NamedGroup) -> dict[str, Any]:
+        """Return the group, addressed the way it was read (by id, or by team and name)."""
+        named = self._named(target)
+        if named is None:
+            group = target if isinstance(target, Group) else target.group
+            team_name = self.services.dao(GroupDao, req).team_names([group.id]).get(group.id)
+            path = self.href("groups.item", key=group.id)
+        else:
+            group, team_name = named.group, named.team_name
+            path = self.href("groups.item_by_names", key=team_name, group_name=group.group_name)
         return {
             "self": path,
-            "group": group_view(req, self.linker, group, team_name, admin=admin, by_names=by_names),
+            "group": group_view(req, self.linker, group, team_name, by_names=named is not None),
             "links": self.links(req, "groups.list", "api.root"),
         }
+
+    def variant(self, req: falcon.Request, target: Group | NamedGroup) -> str:
+        """Tell the admins' representation (with edit links) from the members'."""
+        group = target.group if isinstance(target, NamedGroup) else target
+        return "a" if Access.of(req).administers(Scope(group_id=group.id)) else ""
+
+    def editable(self, target: Group | NamedGroup) -> dict[str, Any]:
+        """Return the editable fields (`editable_document`)."""
+        return editable_document(target.group if isinstance(target, NamedGroup) else target)
+
+    def replace(
+        self, req: falcon.Request, target: Group | NamedGroup, document: dict[str, Any]
+    ) -> bool:
+        """Write the fields: a PUT replaces the legacy ones (and the title when sent)."""
+        if req.method == "PATCH":
+            values = {name: document.get(name) for name in EDITABLE_FIELDS}
+        else:
+            values = {name: document.get(name) for name in PUT_REPLACED}
+            if "group_title" in document:
+                values["group_title"] = document["group_title"]
+        group = target.group if isinstance(target, NamedGroup) else target
+        return self.services.dao(GroupDao, req).update(group, values, by=req.context.user.username)
+
+    on_get_named = Item.on_get
+    on_put_named = Editable.on_put
+    on_patch_named = Editable.on_patch
 
     # -- collection ---------------------------------------------------------------------------
 
@@ -158,126 +244,35 @@ class Groups(Resource):
         page = page_from(req)
         groups_dao = self.services.dao(GroupDao, req)
         groups, total = groups_dao.page(limit=page.limit, offset=page.offset)
-        ids = [group.id for group in groups]
-        teams = groups_dao.team_names(ids)
-        user = caller(req)
-        admin_of = (
-            set(ids)
-            if user is not None and user.is_admin
-            else self.services.dao(MembershipDao, req).admin_group_ids(
-                user.username if user else None, ids
-            )
+        teams = groups_dao.team_names([group.id for group in groups])
+        Access.of(req).know_groups(group.id for group in groups)
+        resp.media = page.envelope(
+            resp,
+            "groups",
+            [group_view(req, self.linker, group, teams.get(group.id)) for group in groups],
+            total,
+            path=self.href("groups.list"),
+            links=self.links(req, "teams.list", "api.root"),
         )
-        paging = page.links("/v2/groups", total)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query("/v2/groups", limit=page.limit, offset=page.offset),
-            "groups": [
-                group_view(req, self.linker, group, teams.get(group.id), admin=group.id in admin_of)
-                for group in groups
-            ],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging + self.links(req, "teams.list", "api.root"),
-        }
 
-    def on_post_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
+    def on_post_collection(self, req: falcon.Request, resp: falcon.Response, target: Team) -> None:
         """Create a group in a team (team admins and site admins)."""
-        body = req.get_media()
-        team = self.services.dao(TeamDao, req).get_for_body(body["team_name"])
         user = req.context.user
-        team_admin = self.services.dao(MembershipDao, req).is_team_admin(team.name, user.username)
-        authorize(req, group_admin=team_admin)
         group = self.services.dao(GroupDao, req).create(
-            team, body, by=user.username, admin=not user.is_admin
+            target, req.get_media(), by=user.username, admin=not user.is_admin
         )
-        path = f"/v2/groups/{group.id}"
+        path = self.href("groups.item", key=group.id)
         self.created(
             resp,
             path,
             {
                 "self": path,
                 "added": True,
-                "group": group_view(req, self.linker, group, team.name, admin=True),
-                "links": self.links(req, "teams.groups", team_name=team.name)
+                "group": group_view(req, self.linker, group, target.name),
+                "links": self.links(req, "teams.groups", team_name=target.name)
                 + self.links(req, "groups.list", "api.root"),
             },
         )
-
-    # -- one group, by id ---------------------------------------------------------------------
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
-        """Read one group by id."""
-        group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
-        admin = self._is_admin(req, group.id)
-        send_etag(req, resp, group.version, "a" if admin else "")
-        resp.append_header("Accept-Patch", ACCEPT_PATCH)
-        resp.media = self._item(req, f"/v2/groups/{group.id}", group, admin)
-
-    def on_put(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
-        """Replace a group's description, picture name and week start (and title when sent)."""
-        group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
-        self._update(req, resp, f"/v2/groups/{group.id}", group, patch=False)
-
-    def on_patch(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
-        """Change part of a group with a merge patch or a JSON Patch."""
-        group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
-        self._update(req, resp, f"/v2/groups/{group.id}", group, patch=True)
-
-    def _update(
-        self,
-        req: falcon.Request,
-        resp: falcon.Response,
-        path: str,
-        group: Group,
-        *,
-        patch: bool,
-        by_names: bool = False,
-    ) -> None:
-        authorize(req, group_admin=self._is_admin(req, group.id))
-        check_if_match(req, group.version, required=self.config.require_if_match)
-        if patch:
-            document = apply_patch(req, editable_document(group))
-            self.services.schemas.validate("group-update", document)
-            values = {name: document.get(name) for name in EDITABLE_FIELDS}
-        else:
-            document = req.get_media()
-            values = {name: document.get(name) for name in PUT_REPLACED}
-            if "group_title" in document:
-                values["group_title"] = document["group_title"]
-        updated = self.services.dao(GroupDao, req).update(
-            group, values, by=req.context.user.username
-        )
-        resp.etag = etag_for(group.version, "a")
-        item = self._item(req, path, group, True, by_names=by_names)
-        resp.media = {**item, "updated": updated}
-
-    # -- one group, by team and name ----------------------------------------------------------
-
-    def on_get_named(
-        self, req: falcon.Request, resp: falcon.Response, key: str, group_name: str
-    ) -> None:
-        """Read one group by its team's name and its own name."""
-        group = self.services.dao(GroupDao, req).get_by_names(key, group_name)
-        admin = self._is_admin(req, group.id)
-        send_etag(req, resp, group.version, "a" if admin else "")
-        resp.append_header("Accept-Patch", ACCEPT_PATCH)
-        resp.media = self._item(req, f"/v2/groups/{key}/{group_name}", group, admin, by_names=True)
-
-    def on_put_named(
-        self, req: falcon.Request, resp: falcon.Response, key: str, group_name: str
-    ) -> None:
-        """Replace a group, named by team and name, as `PUT /v2/groups/{id}` does."""
-        group = self.services.dao(GroupDao, req).get_by_names(key, group_name)
-        self._update(req, resp, f"/v2/groups/{key}/{group_name}", group, patch=False, by_names=True)
-
-    def on_patch_named(
-        self, req: falcon.Request, resp: falcon.Response, key: str, group_name: str
-    ) -> None:
-        """Change part of a group, named by team and name."""
-        group = self.services.dao(GroupDao, req).get_by_names(key, group_name)
-        self._update(req, resp, f"/v2/groups/{key}/{group_name}", group, patch=True, by_names=True)
 
     # -- the team of a group ------------------------------------------------------------------
 
@@ -285,14 +280,9 @@ class Groups(Resource):
         """Read the team that a group belongs to."""
         number = path_id(group_id, "group_id")
         team = self.services.dao(GroupDao, req).team_of(number)
-        user = caller(req)
-        admin = user is not None and (
-            user.is_admin
-            or self.services.dao(MembershipDao, req).is_team_admin(team.name, user.username)
-        )
         resp.media = {
-            "self": f"/v2/groups/team/{number}",
-            "team": team_view(req, self.linker, team, admin=admin),
+            "self": self.href("groups.team", group_id=number),
+            "team": team_view(req, self.linker, team),
             "links": self.links(req, "groups.item", key=number) + self.links(req, "api.root"),
         }
 
@@ -305,25 +295,25 @@ class Groups(Resource):
         rows, total = self.services.dao(GroupDao, req).members(
             group.id, limit=page.limit, offset=page.offset
         )
-        admin = self._is_admin(req, group.id)
-        paging = page.links(path, total)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query(path, limit=page.limit, offset=page.offset),
-            "group": group_path,
-            "group_members": [
-                member_view(req, self.linker, member, user, admin=admin) for member, user in rows
-            ],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging + self.links(req, "groups.item", key=group.id),
-        }
+        resp.media = page.envelope(
+            resp,
+            "group_members",
+            [member_view(req, self.linker, member, user) for member, user in rows],
+            total,
+            path=path,
+            group=group_path,
+            links=self.links(req, "groups.item", key=group.id),
+        )
 
-    def on_get_members(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
+    def on_get_members(self, req: falcon.Request, resp: falcon.Response, target: Group) -> None:
         """List a group's members of any status, by group id, paged."""
-        group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
-        self._members(req, resp, f"/v2/groups/members/{group.id}", f"/v2/groups/{group.id}", group)
+        self._members(
+            req,
+            resp,
+            self.href("groups.members", key=target.id),
+            self.href("groups.item", key=target.id),
+            target,
+        )
 
     def on_get_member(
         self, req: falcon.Request, resp: falcon.Response, key: str, second: str
@@ -331,43 +321,41 @@ class Groups(Resource):
         """List a group's members of any status, by team and group name, paged."""
         group = self.services.dao(GroupDao, req).get_by_names(key, second)
         self._members(
-            req, resp, f"/v2/groups/members/{key}/{second}", f"/v2/groups/{key}/{second}", group
+            req,
+            resp,
+            self.href("groups.members_by_names", key=key, second=second),
+            self.href("groups.item_by_names", key=key, group_name=second),
+            group,
         )
 
-    def _membership(
-        self, req: falcon.Request, key: str, username: str
-    ) -> tuple[GroupDao, Group, GroupMember, User]:
-        groups = self.services.dao(GroupDao, req)
-        group = groups.get(path_id(key, "group_id"))
-        authorize(req, group_admin=self._is_admin(req, group.id))
-        member, user = groups.membership(group, username)
-        check_if_match(req, member.version, required=self.config.require_if_match)
-        return groups, group, member, user
-
-    def on_put_member(
-        self, req: falcon.Request, resp: falcon.Response, key: str, second: str
-    ) -> None:
+    def on_put_member(self, req: falcon.Request, resp: falcon.Response, target: Membership) -> None:
         """Change a member's status and role (group admins); accepting admits them to the team."""
-        groups, group, member, user = self._membership(req, key, second)
         body = req.get_media()
-        updated = groups.set_membership(
-            group, member, status=body["status"], role=body["user"], by=req.context.user.username
+        updated = self.services.dao(GroupDao, req).set_membership(
+            target.group,
+            target.member,
+            status=body["status"],
+            role=body["user"],
+            by=req.context.user.username,
         )
-        resp.etag = etag_for(member.version)
+        resp.etag = etag_for(target.member.version)
         resp.media = {
-            "self": f"/v2/groups/members/{group.id}/{user.username}",
+            "self": self.href(
+                "groups.update_member", key=target.group.id, second=target.user.username
+            ),
             "updated": updated,
-            "group_member": membership_view(member),
-            "links": self.links(req, "groups.members", key=group.id)
-            + self.links(req, "users.item", username=user.username),
+            "group_member": membership_view(self.linker, target.member),
+            "links": self.links(req, "groups.members", key=target.group.id)
+            + self.links(req, "users.item", username=target.user.username),
         }
 
     def on_delete_member(
-        self, req: falcon.Request, resp: falcon.Response, key: str, second: str
+        self, req: falcon.Request, resp: falcon.Response, target: Membership
     ) -> None:
         """Remove a member (group admins); their last group in a team takes them off the team."""
-        groups, group, member, _user = self._membership(req, key, second)
-        groups.remove_membership(group, member, by=req.context.user.username)
+        self.services.dao(GroupDao, req).remove_membership(
+            target.group, target.member, by=req.context.user.username
+        )
         self.no_content(resp)
 
     # -- snapshot -----------------------------------------------------------------------------
@@ -378,17 +366,16 @@ class Groups(Resource):
         """Read a group with all its members and its statistics."""
         groups = self.services.dao(GroupDao, req)
         group = groups.get_by_names(key, group_name)
-        admin = self._is_admin(req, group.id)
         members = [
-            member_view(req, self.linker, member, user, admin=admin)
+            member_view(req, self.linker, member, user)
             for member, user in groups.all_members(group.id)
         ]
         statistics = self.services.dao(StatisticsDao, req).for_group(group.id, group.week_start)
-        snapshot = group_view(req, self.linker, group, key, admin=admin)
+        snapshot = group_view(req, self.linker, group, key)
         snapshot.update(members=members, statistics=statistics)
         resp.media = {
-            "self": f"/v2/groups/snapshot/{key}/{group_name}",
-            "group": f"/v2/groups/{key}/{group_name}",
+            "self": self.href("groups.snapshot", key=key, group_name=group_name),
+            "group": self.href("groups.item_by_names", key=key, group_name=group_name),
             "group_snapshot": snapshot,
             "links": self.links(req, "groups.item", key=group.id) + self.links(req, "api.root"),
         }
@@ -396,156 +383,166 @@ class Groups(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "groups.list",
-        "GET",
-        "/v2/groups",
-        Groups,
-        "collection",
-        Auth.USER,
-        "groups",
-        "List groups (limit, offset)",
+        name="groups.list",
+        method="GET",
+        template="/v2/groups",
+        resource=Groups,
+        suffix="collection",
+        auth=Auth.USER,
+        rel="groups",
+        title="List groups (limit, offset)",
         query=PAGING_QUERY,
     ),
     Endpoint(
-        "groups.create",
-        "POST",
-        "/v2/groups",
-        Groups,
-        "collection",
-        Auth.GROUP_ADMIN,
-        "create",
-        "Create a group in a team (team admins)",
+        name="groups.create",
+        method="POST",
+        template="/v2/groups",
+        resource=Groups,
+        suffix="collection",
+        auth=Auth.GROUP_ADMIN,
+        rel="create",
+        title="Create a group in a team (team admins)",
         schema="group-create",
+        target=NEW_GROUP_TEAM,
     ),
     Endpoint(
-        "groups.item",
-        "GET",
-        "/v2/groups/{key}",
-        Groups,
-        None,
-        Auth.USER,
-        "self",
-        "Read a group by id",
+        name="groups.item",
+        method="GET",
+        template="/v2/groups/{key}",
+        resource=Groups,
+        suffix=None,
+        auth=Auth.USER,
+        rel="self",
+        title="Read a group by id",
         params={"key": "integer"},
+        target=GROUP,
     ),
     Endpoint(
-        "groups.replace",
-        "PUT",
-        "/v2/groups/{key}",
-        Groups,
-        None,
-        Auth.GROUP_ADMIN,
-        "edit",
-        "Replace a group's details (group admins)",
+        name="groups.replace",
+        method="PUT",
+        template="/v2/groups/{key}",
+        resource=Groups,
+        suffix=None,
+        auth=Auth.GROUP_ADMIN,
+        rel="edit",
+        title="Replace a group's details (group admins)",
         schema="group-update",
         params={"key": "integer"},
+        target=GROUP,
     ),
     Endpoint(
-        "groups.patch",
-        "PATCH",
-        "/v2/groups/{key}",
-        Groups,
-        None,
-        Auth.GROUP_ADMIN,
-        "patch",
-        "Change part of a group's details (group admins; merge patch or JSON Patch)",
+        name="groups.patch",
+        method="PATCH",
+        template="/v2/groups/{key}",
+        resource=Groups,
+        suffix=None,
+        auth=Auth.GROUP_ADMIN,
+        rel="patch",
+        title="Change part of a group's details (group admins; merge patch or JSON Patch)",
         params={"key": "integer"},
+        target=GROUP,
     ),
     Endpoint(
-        "groups.item_by_names",
-        "GET",
-        "/v2/groups/{key}/{group_name}",
-        Groups,
-        "named",
-        Auth.USER,
-        "alternate",
-        "Read a group by team name and group name",
+        name="groups.item_by_names",
+        method="GET",
+        template="/v2/groups/{key}/{group_name}",
+        resource=Groups,
+        suffix="named",
+        auth=Auth.USER,
+        rel="alternate",
+        title="Read a group by team name and group name",
+        target=NAMED_GROUP,
     ),
     Endpoint(
-        "groups.replace_by_names",
-        "PUT",
-        "/v2/groups/{key}/{group_name}",
-        Groups,
-        "named",
-        Auth.GROUP_ADMIN,
-        "edit",
-        "Replace a group's details, by team and group name",
+        name="groups.replace_by_names",
+        method="PUT",
+        template="/v2/groups/{key}/{group_name}",
+        resource=Groups,
+        suffix="named",
+        auth=Auth.GROUP_ADMIN,
+        rel="edit",
+        title="Replace a group's details, by team and group name",
         schema="group-update",
+        target=NAMED_GROUP,
     ),
     Endpoint(
-        "groups.patch_by_names",
-        "PATCH",
-        "/v2/groups/{key}/{group_name}",
-        Groups,
-        "named",
-        Auth.GROUP_ADMIN,
-        "patch",
-        "Change part of a group's details, by team and group name",
+        name="groups.patch_by_names",
+        method="PATCH",
+        template="/v2/groups/{key}/{group_name}",
+        resource=Groups,
+        suffix="named",
+        auth=Auth.GROUP_ADMIN,
+        rel="patch",
+        title="Change part of a group's details, by team and group name",
+        target=NAMED_GROUP,
     ),
     Endpoint(
-        "groups.team",
-        "GET",
-        "/v2/groups/team/{group_id}",
-        Groups,
-        "team",
-        Auth.USER,
-        "team",
-        "Read the team of a group",
+        name="groups.team",
+        method="GET",
+        template="/v2/groups/team/{group_id}",
+        resource=Groups,
+        suffix="team",
+        auth=Auth.USER,
+        rel="team",
+        title="Read the team of a group",
     ),
     Endpoint(
-        "groups.members",
-        "GET",
-        "/v2/groups/members/{key}",
-        Groups,
-        "members",
-        Auth.USER,
-        "members",
-        "List a group's members, by group id",
+        name="groups.members",
+        method="GET",
+        template="/v2/groups/members/{key}",
+        resource=Groups,
+        suffix="members",
+        auth=Auth.USER,
+        rel="members",
+        title="List a group's members, by group id",
         params={"key": "integer"},
+        query=PAGING_QUERY,
+        target=GROUP,
+    ),
+    Endpoint(
+        name="groups.members_by_names",
+        method="GET",
+        template="/v2/groups/members/{key}/{second}",
+        resource=Groups,
+        suffix="member",
+        auth=Auth.USER,
+        rel="members",
+        title="List a group's members, by team name and group name",
         query=PAGING_QUERY,
     ),
     Endpoint(
-        "groups.members_by_names",
-        "GET",
-        "/v2/groups/members/{key}/{second}",
-        Groups,
-        "member",
-        Auth.USER,
-        "members",
-        "List a group's members, by team name and group name",
-        query=PAGING_QUERY,
-    ),
-    Endpoint(
-        "groups.update_member",
-        "PUT",
-        "/v2/groups/members/{key}/{second}",
-        Groups,
-        "member",
-        Auth.GROUP_ADMIN,
-        "edit-member",
-        "Accept, promote or demote a member, by group id and username (group admins)",
+        name="groups.update_member",
+        method="PUT",
+        template="/v2/groups/members/{key}/{second}",
+        resource=Groups,
+        suffix="member",
+        auth=Auth.GROUP_ADMIN,
+        rel="edit-member",
+        title="Accept, promote or demote a member, by group id and username (group admins)",
         schema="group-member-update",
         params={"key": "integer"},
+        target=MEMBERSHIP,
     ),
     Endpoint(
-        "groups.remove_member",
-        "DELETE",
-        "/v2/groups/members/{key}/{second}",
-        Groups,
-        "member",
-        Auth.GROUP_ADMIN,
-        "remove-member",
-        "Remove a member, by group id and username (group admins)",
+        name="groups.remove_member",
+        method="DELETE",
+        template="/v2/groups/members/{key}/{second}",
+        resource=Groups,
+        suffix="member",
+        auth=Auth.GROUP_ADMIN,
+        rel="remove-member",
+        title="Remove a member, by group id and username (group admins)",
         params={"key": "integer"},
+        target=MEMBERSHIP,
     ),
     Endpoint(
-        "groups.snapshot",
-        "GET",
-        "/v2/groups/snapshot/{key}/{group_name}",
-        Groups,
-        "snapshot",
-        Auth.USER,
-        "snapshot",
-        "Read a group with its members and statistics, by team and name",
+        name="groups.snapshot",
+        method="GET",
+        template="/v2/groups/snapshot/{key}/{group_name}",
+        resource=Groups,
+        suffix="snapshot",
+        auth=Auth.USER,
+        rel="snapshot",
+        title="Read a group with its members and statistics, by team and name",
     ),
 )

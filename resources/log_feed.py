@@ -119,14 +119,14 @@ class LogFeed(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "log_feed.page",
-        "GET",
-        "/v2/log_feed/{filter_by}/{bucket}/{limit}/{offset}",
-        LogFeed,
-        None,
-        Auth.USER,
-        "log_feed",
-        "Read a page of logs by all (your teams), group (id), user or username",
+        name="log_feed.page",
+        method="GET",
+        template="/v2/log_feed/{filter_by}/{bucket}/{limit}/{offset}",
+        resource=LogFeed,
+        suffix=None,
+        auth=Auth.USER,
+        rel="log_feed",
+        title="Read a page of logs by all (your teams), group (id), user or username",
         params={
             "filter_by": {"enum": list(FILTERS)},
             "bucket": {"type": "string", "minLength": 1},

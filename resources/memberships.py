@@ -11,7 +11,6 @@ from typing import Any
 
 import falcon
 
-from api.conditional import check_if_match
 from api.links import Linker, caller
 from api.registry import Auth, Endpoint
 from dao.flair import FlairDao
@@ -23,7 +22,7 @@ from models import User
 from resources.base import Resource
 from resources.flair import flair_view
 from resources.notifications import notification_view
-from resources.users import is_private_view, user_view
+from resources.users import USER_WITHOUT_ETAG, is_private_view, user_view
 
 
 def memberships_view(
@@ -32,14 +31,14 @@ def memberships_view(
     """Represent a user's teams with their groups nested (legacy `memberships`)."""
     return [
         {
-            "self": f"/v2/teams/{entry.team.team_name}",
+            "self": linker.href("teams.item", team_name=entry.team.team_name),
             "team_name": entry.team.team_name,
             "title": entry.title,
             "status": entry.team.status,
             "user": entry.team.user,
             "groups": [
                 {
-                    "self": f"/v2/groups/{group.id}",
+                    "self": linker.href("groups.item", key=group.id),
                     "group_name": group.group_name,
                     "group_title": group.group_title,
                     "group_id": group.id,
@@ -64,7 +63,7 @@ class Memberships(Resource):
         rows = self.services.dao(MembershipDao, req).groups_of(user.username)
         return [
             {
-                "self": f"/v2/groups/{group.id}",
+                "self": self.href("groups.item", key=group.id),
                 "id": group.id,
                 "group_name": group.group_name,
                 "group_title": group.group_title,
@@ -80,7 +79,7 @@ class Memberships(Resource):
         """List a user's group memberships of any status."""
         user = self._user(req, username)
         resp.media = {
-            "self": f"/v2/users/groups/{user.username}",
+            "self": self.href("users.groups", username=user.username),
             "groups": self._groups(req, user),
             "links": self.links(req, "users.item", "users.memberships", username=user.username),
         }
@@ -90,10 +89,10 @@ class Memberships(Resource):
         user = self._user(req, username)
         rows = self.services.dao(MembershipDao, req).teams_of(user.username)
         resp.media = {
-            "self": f"/v2/users/teams/{user.username}",
+            "self": self.href("users.teams", username=user.username),
             "teams": [
                 {
-                    "self": f"/v2/teams/{team.name}",
+                    "self": self.href("teams.item", team_name=team.name),
                     "team_name": team.name,
                     "title": team.title,
                     "status": member.status,
@@ -108,7 +107,7 @@ class Memberships(Resource):
     def _memberships_body(self, req: falcon.Request, user: User) -> dict[str, Any]:
         teams = self.services.dao(MembershipDao, req).memberships_of(user.username)
         return {
-            "self": f"/v2/users/memberships/{user.username}",
+            "self": self.href("users.memberships", username=user.username),
             "memberships": memberships_view(req, self.linker, teams),
             "links": self.links(
                 req,
@@ -125,16 +124,13 @@ class Memberships(Resource):
         """List a user's teams, each with the user's groups in it."""
         resp.media = self._memberships_body(req, self._user(req, username))
 
-    def on_put_memberships(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+    def on_put_memberships(self, req: falcon.Request, resp: falcon.Response, target: User) -> None:
         """Ask to join teams and groups (pending until approved) and leave others, at once."""
-        user = self._user(req, username)
-        # The memberships of a user are a list with no row version, so no ETag of their own.
-        check_if_match(req, None, required=False)
         change = MembershipChange.from_body(req.get_media())
         updated = self.services.dao(MembershipDao, req).change(
-            user, change, by=req.context.user.username
+            target, change, by=req.context.user.username
         )
-        resp.media = {**self._memberships_body(req, user), "updated": updated}
+        resp.media = {**self._memberships_body(req, target), "updated": updated}
 
     def on_get_snapshot(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
         """Read a user with their groups, flair and statistics (and, for you, notifications)."""
@@ -147,7 +143,8 @@ class Memberships(Resource):
         snapshot = user_view(req, self.linker, user)
         snapshot["groups"] = groups
         snapshot["flair"] = [
-            flair_view(row) for row in self.services.dao(FlairDao, req).of(user.username)
+            flair_view(self.linker, row)
+            for row in self.services.dao(FlairDao, req).of(user.username)
         ]
         if is_private_view(req, user.username):
             rows = self.services.dao(NotificationDao, req).recent(user)
@@ -158,7 +155,7 @@ class Memberships(Resource):
             user.username, user.week_start
         )
         resp.media = {
-            "self": f"/v2/users/snapshot/{user.username}",
+            "self": self.href("users.snapshot", username=user.username),
             "user": snapshot,
             "links": self.links(
                 req, "users.item", "users.memberships", "users.statistics", username=user.username
@@ -168,60 +165,61 @@ class Memberships(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "users.snapshot",
-        "GET",
-        "/v2/users/snapshot/{username}",
-        Memberships,
-        "snapshot",
-        Auth.USER,
-        "snapshot",
-        "Read a user with their groups, flair, statistics and (yours only) notifications",
+        name="users.snapshot",
+        method="GET",
+        template="/v2/users/snapshot/{username}",
+        resource=Memberships,
+        suffix="snapshot",
+        auth=Auth.USER,
+        rel="snapshot",
+        title="Read a user with their groups, flair, statistics and (yours only) notifications",
         collection="users",
     ),
     Endpoint(
-        "users.groups",
-        "GET",
-        "/v2/users/groups/{username}",
-        Memberships,
-        "groups",
-        Auth.USER,
-        "groups",
-        "List a user's group memberships",
+        name="users.groups",
+        method="GET",
+        template="/v2/users/groups/{username}",
+        resource=Memberships,
+        suffix="groups",
+        auth=Auth.USER,
+        rel="groups",
+        title="List a user's group memberships",
         collection="users",
     ),
     Endpoint(
-        "users.teams",
-        "GET",
-        "/v2/users/teams/{username}",
-        Memberships,
-        "teams",
-        Auth.USER,
-        "teams",
-        "List a user's team memberships",
+        name="users.teams",
+        method="GET",
+        template="/v2/users/teams/{username}",
+        resource=Memberships,
+        suffix="teams",
+        auth=Auth.USER,
+        rel="teams",
+        title="List a user's team memberships",
         collection="users",
     ),
     Endpoint(
-        "users.memberships",
-        "GET",
-        "/v2/users/memberships/{username}",
-        Memberships,
-        "memberships",
-        Auth.USER,
-        "memberships",
-        "List a user's teams with their groups in each",
+        name="users.memberships",
+        method="GET",
+        template="/v2/users/memberships/{username}",
+        resource=Memberships,
+        suffix="memberships",
+        auth=Auth.USER,
+        rel="memberships",
+        title="List a user's teams with their groups in each",
         collection="users",
     ),
     Endpoint(
-        "users.update_memberships",
-        "PUT",
-        "/v2/users/memberships/{username}",
-        Memberships,
-        "memberships",
-        Auth.OWNER,
-        "edit-memberships",
-        "Ask to join teams and groups, or leave them",
+        name="users.update_memberships",
+        method="PUT",
+        template="/v2/users/memberships/{username}",
+        resource=Memberships,
+        suffix="memberships",
+        auth=Auth.OWNER,
+        rel="edit-memberships",
+        title="Ask to join teams and groups, or leave them",
         schema="memberships-update",
         owner_param="username",
         collection="users",
+        target=USER_WITHOUT_ETAG,
     ),
 )

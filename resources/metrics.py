@@ -30,15 +30,15 @@ class Metrics(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "api.metrics",
-        "GET",
-        "/metrics",
-        Metrics,
-        None,
+        name="api.metrics",
+        method="GET",
+        template="/metrics",
+        resource=Metrics,
+        suffix=None,
         # Not a user's business: no token, but only from METRICS_ALLOW (and nginx's own list).
-        Auth.NONE,
-        "metrics",
-        "Read the Prometheus metrics (operators' network only)",
+        auth=Auth.NONE,
+        rel="metrics",
+        title="Read the Prometheus metrics (operators' network only)",
         collection="api",
         statuses=(403,),
         media_type="text/plain",

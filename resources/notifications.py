@@ -11,17 +11,15 @@ from typing import Any
 
 import falcon
 
-from api.access import authorize
-from api.conditional import check_if_match, etag_for, send_etag
-from api.links import Linker, internal_link_problem, with_query
-from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
-from api.patching import ACCEPT_PATCH, apply_patch
+from api.access import Lookup, Scope, Target
+from api.links import Linker, internal_link_problem
+from api.paging import PAGING_QUERY, page_from, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.notifications import NotificationDao
 from dao.throttles import Limit
 from models import Notification
-from resources.base import Resource
+from resources.base import Deletable, Editable
 
 COLLECTION = Collection(
     "notifications", key="notification", prefix="/v2/notifications", title="notifications"
@@ -40,7 +38,7 @@ def notification_view(
     req: falcon.Request, linker: Linker, row: Notification, *, lite: bool = False
 ) -> dict[str, Any]:
     """Represent a notification; `lite` leaves out `deleted`, as legacy per-user lists did."""
-    path = f"/v2/notifications/{row.notification_id}"
+    path = linker.href("notifications.item", notification_id=row.notification_id)
     view: dict[str, Any] = {
         "self": path,
         "notification_id": row.notification_id,
@@ -58,27 +56,54 @@ def notification_view(
         req,
         "notifications.item",
         *NOTIFICATION_LINKS,
-        owner=row.username,
+        target=row,
         notification_id=row.notification_id,
     )
     return view
 
 
-class Notifications(Resource):
+def load_notification(lookup: Lookup) -> Notification:
+    """Load the notification a URL names (404 when there is none, or it is deleted)."""
+    number = path_id(lookup.params["notification_id"], "notification_id")
+    return lookup.dao(NotificationDao).get(number)
+
+
+#: A notification is its addressee's.
+NOTIFICATION = Target(
+    kind="notification", load=load_notification, scope=lambda row: Scope(owner=row.username)
+)
+
+
+class Notifications(Editable, Deletable):
     """The notifications collection and its items."""
 
-    def _item(self, req: falcon.Request, row: Notification) -> dict[str, Any]:
+    update_schema = "notification-update"
+
+    def represent(self, req: falcon.Request, target: Notification) -> dict[str, Any]:
+        """Return the notification with links to the list and the root."""
         return {
-            "self": f"/v2/notifications/{row.notification_id}",
-            "notification": notification_view(req, self.linker, row),
+            "self": self.href("notifications.item", notification_id=target.notification_id),
+            "notification": notification_view(req, self.linker, target),
             "links": self.links(req, "notifications.list", "api.root"),
         }
 
-    def _load(self, req: falcon.Request, notification_id: str) -> Notification:
-        row = self.services.dao(NotificationDao, req).get(
-            path_id(notification_id, "notification_id")
+    def editable(self, target: Notification) -> dict[str, Any]:
+        """Return the viewed flag, the one field a PATCH may change."""
+        return {"viewed": target.viewed}
+
+    def replace(self, req: falcon.Request, target: Notification, document: dict[str, Any]) -> bool:
+        """Mark the notification viewed ('Y') or not ('N')."""
+        return self.services.dao(NotificationDao, req).mark(
+            target, document["viewed"], by=req.context.user.username
         )
-        return row
+
+    def remove(self, req: falcon.Request, target: Notification) -> None:
+        """Delete the notification for good."""
+        self.services.dao(NotificationDao, req).hard_delete(target)
+
+    def retire(self, req: falcon.Request, target: Notification) -> None:
+        """Flag the notification deleted."""
+        self.services.dao(NotificationDao, req).soft_delete(target, by=req.context.user.username)
 
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List your notifications, oldest first, paged (site admins see everyone's)."""
@@ -87,16 +112,14 @@ class Notifications(Resource):
         rows, total = self.services.dao(NotificationDao, req).page(
             username=None if user.is_admin else user.username, limit=page.limit, offset=page.offset
         )
-        paging = page.links("/v2/notifications", total)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query("/v2/notifications", limit=page.limit, offset=page.offset),
-            "notifications": [notification_view(req, self.linker, row) for row in rows],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging + self.links(req, "notifications.create", "api.root"),
-        }
+        resp.media = page.envelope(
+            resp,
+            "notifications",
+            [notification_view(req, self.linker, row) for row in rows],
+            total,
+            path=self.href("notifications.list"),
+            links=self.links(req, "notifications.create", "api.root"),
+        )
 
     def on_post_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Send a notification to a teammate (site admins: to anyone), as its sender."""
@@ -120,135 +143,90 @@ class Notifications(Resource):
                 config.notification_lockout,
             ),
         )
-        location = f"/v2/notifications/{row.notification_id}"
         # The sender gets back what they sent, with links only where they may follow them.
-        self.created(resp, location, {**self._item(req, row), "added": True})
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, notification_id: str) -> None:
-        """Read one of your notifications."""
-        row = self._load(req, notification_id)
-        authorize(req, owner=row.username)
-        send_etag(req, resp, row.version)
-        resp.append_header("Accept-Patch", ACCEPT_PATCH)
-        resp.media = self._item(req, row)
-
-    def _update(
-        self, req: falcon.Request, resp: falcon.Response, notification_id: str, document: Any
-    ) -> None:
-        notifications = self.services.dao(NotificationDao, req)
-        row = self._load(req, notification_id)
-        authorize(req, owner=row.username)
-        check_if_match(req, row.version, required=self.config.require_if_match)
-        if document is None:  # PATCH: apply to the current flag, then check as PUT does
-            document = apply_patch(req, {"viewed": row.viewed})
-            self.services.schemas.validate("notification-update", document)
-        updated = notifications.mark(row, document["viewed"], by=req.context.user.username)
-        resp.etag = etag_for(row.version)
-        resp.media = {**self._item(req, row), "updated": updated}
-
-    def on_put(self, req: falcon.Request, resp: falcon.Response, notification_id: str) -> None:
-        """Mark your notification viewed ('Y') or not ('N')."""
-        self._update(req, resp, notification_id, req.get_media())
-
-    def on_patch(self, req: falcon.Request, resp: falcon.Response, notification_id: str) -> None:
-        """Mark your notification viewed or not with a merge patch or a JSON Patch."""
-        self._update(req, resp, notification_id, None)
-
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, notification_id: str) -> None:
-        """Delete your notification for good."""
-        notifications = self.services.dao(NotificationDao, req)
-        row = self._load(req, notification_id)
-        authorize(req, owner=row.username)
-        check_if_match(req, row.version, required=self.config.require_if_match)
-        notifications.hard_delete(row)
-        self.no_content(resp)
-
-    def on_delete_soft(
-        self, req: falcon.Request, resp: falcon.Response, notification_id: str
-    ) -> None:
-        """Delete your notification (kept, flagged deleted)."""
-        notifications = self.services.dao(NotificationDao, req)
-        row = self._load(req, notification_id)
-        authorize(req, owner=row.username)
-        check_if_match(req, row.version, required=self.config.require_if_match)
-        notifications.soft_delete(row, by=req.context.user.username)
-        self.no_content(resp)
+        body = {**self.represent(req, row), "added": True}
+        self.created(resp, body["self"], body)
 
 
 ENDPOINTS = (
     Endpoint(
-        "notifications.list",
-        "GET",
-        "/v2/notifications",
-        Notifications,
-        "collection",
-        Auth.USER,
-        "notifications",
-        "List your notifications (limit, offset)",
+        name="notifications.list",
+        method="GET",
+        template="/v2/notifications",
+        resource=Notifications,
+        suffix="collection",
+        auth=Auth.USER,
+        rel="notifications",
+        title="List your notifications (limit, offset)",
         query=PAGING_QUERY,
     ),
     Endpoint(
-        "notifications.create",
-        "POST",
-        "/v2/notifications",
-        Notifications,
-        "collection",
-        Auth.USER,
-        "create",
-        "Send a notification to a teammate",
+        name="notifications.create",
+        method="POST",
+        template="/v2/notifications",
+        resource=Notifications,
+        suffix="collection",
+        auth=Auth.USER,
+        rel="create",
+        title="Send a notification to a teammate",
         schema="notification-create",
         statuses=(403, 404, 429),
     ),
     Endpoint(
-        "notifications.item",
-        "GET",
-        "/v2/notifications/{notification_id}",
-        Notifications,
-        None,
-        Auth.OWNER,
-        "self",
-        "Read one of your notifications",
+        name="notifications.item",
+        method="GET",
+        template="/v2/notifications/{notification_id}",
+        resource=Notifications,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="self",
+        title="Read one of your notifications",
         statuses=(403,),
+        target=NOTIFICATION,
     ),
     Endpoint(
-        "notifications.replace",
-        "PUT",
-        "/v2/notifications/{notification_id}",
-        Notifications,
-        None,
-        Auth.OWNER,
-        "edit",
-        "Mark your notification viewed or not",
+        name="notifications.replace",
+        method="PUT",
+        template="/v2/notifications/{notification_id}",
+        resource=Notifications,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="edit",
+        title="Mark your notification viewed or not",
         schema="notification-update",
+        target=NOTIFICATION,
     ),
     Endpoint(
-        "notifications.patch",
-        "PATCH",
-        "/v2/notifications/{notification_id}",
-        Notifications,
-        None,
-        Auth.OWNER,
-        "patch",
-        "Mark your notification viewed or not (merge patch or JSON Patch)",
+        name="notifications.patch",
+        method="PATCH",
+        template="/v2/notifications/{notification_id}",
+        resource=Notifications,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="patch",
+        title="Mark your notification viewed or not (merge patch or JSON Patch)",
+        target=NOTIFICATION,
     ),
     Endpoint(
-        "notifications.delete",
-        "DELETE",
-        "/v2/notifications/{notification_id}",
-        Notifications,
-        None,
-        Auth.OWNER,
-        "delete",
-        "Delete your notification for good",
+        name="notifications.delete",
+        method="DELETE",
+        template="/v2/notifications/{notification_id}",
+        resource=Notifications,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="delete",
+        title="Delete your notification for good",
+        target=NOTIFICATION,
     ),
     Endpoint(
-        "notifications.soft_delete",
-        "DELETE",
-        "/v2/notifications/soft/{notification_id}",
-        Notifications,
-        "soft",
-        Auth.OWNER,
-        "soft_delete",
-        "Delete your notification (soft delete)",
+        name="notifications.soft_delete",
+        method="DELETE",
+        template="/v2/notifications/soft/{notification_id}",
+        resource=Notifications,
+        suffix="soft",
+        auth=Auth.OWNER,
+        rel="soft_delete",
+        title="Delete your notification (soft delete)",
+        target=NOTIFICATION,
     ),
 )

@@ -26,14 +26,14 @@ class OpenApi(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "api.openapi",
-        "GET",
-        "/v2/openapi.json",
-        OpenApi,
-        None,
-        Auth.NONE,
-        "service-desc",
-        "Read the OpenAPI 3.1 description of the API",
+        name="api.openapi",
+        method="GET",
+        template="/v2/openapi.json",
+        resource=OpenApi,
+        suffix=None,
+        auth=Auth.NONE,
+        rel="service-desc",
+        title="Read the OpenAPI 3.1 description of the API",
         collection="api",
         media_type=OPENAPI_MEDIA_TYPE,
     ),

@@ -36,9 +36,12 @@ class Problems(Resource):
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List every problem type the API (or its proxy) sends."""
         resp.media = {
-            "self": PROBLEMS_PREFIX,
+            "self": self.linker.href("api.problems"),
             "problems": [
-                {**problem_type_view(problem_type), "self": problem_type.uri}
+                {
+                    **problem_type_view(problem_type),
+                    "self": self.linker.href("api.problem", problem=problem_type.name),
+                }
                 for problem_type in PROBLEM_TYPES
             ],
             "links": [
@@ -57,7 +60,7 @@ class Problems(Resource):
         if problem_type is None:
             raise NotFound(f"There is no problem type '{problem}'; {PROBLEMS_PREFIX} lists them.")
         body = {
-            "self": problem_type.uri,
+            "self": self.linker.href("api.problem", problem=problem_type.name),
             **problem_type_view(problem_type),
             "links": self.links(req, "api.problems", "api.root"),
         }
@@ -67,26 +70,26 @@ class Problems(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "api.problems",
-        "GET",
-        PROBLEMS_PREFIX,
-        Problems,
-        "collection",
-        Auth.NONE,
-        "problems",
-        "List the problem types that error documents name in `type`",
+        name="api.problems",
+        method="GET",
+        template=PROBLEMS_PREFIX,
+        resource=Problems,
+        suffix="collection",
+        auth=Auth.NONE,
+        rel="problems",
+        title="List the problem types that error documents name in `type`",
         collection="api",
         returns="problem-type-index",
     ),
     Endpoint(
-        "api.problem",
-        "GET",
-        PROBLEMS_PREFIX + "/{problem}",
-        Problems,
-        None,
-        Auth.NONE,
-        "describedby",
-        "Read what a problem type means and what to do about it",
+        name="api.problem",
+        method="GET",
+        template=PROBLEMS_PREFIX + "/{problem}",
+        resource=Problems,
+        suffix=None,
+        auth=Auth.NONE,
+        rel="describedby",
+        title="Read what a problem type means and what to do about it",
         collection="api",
         returns="problem-type",
     ),

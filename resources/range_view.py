@@ -103,14 +103,14 @@ class RangeView(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "range_view.read",
-        "GET",
-        "/v2/range_view/{filter_by}/{bucket}/{exercise_types}/{start}/{end}",
-        RangeView,
-        None,
-        Auth.USER,
-        "range_view",
-        "Read daily miles and feel by all, group (id) or user, for types r, b, s, o",
+        name="range_view.read",
+        method="GET",
+        template="/v2/range_view/{filter_by}/{bucket}/{exercise_types}/{start}/{end}",
+        resource=RangeView,
+        suffix=None,
+        auth=Auth.USER,
+        rel="range_view",
+        title="Read daily miles and feel by all, group (id) or user, for types r, b, s, o",
         params={
             "filter_by": {"enum": list(FILTERS)},
             "bucket": {"type": "string", "minLength": 1},

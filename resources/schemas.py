@@ -37,11 +37,11 @@ class Schemas(Resource):
         """List every request-body schema with its title."""
         schemas = self.services.schemas.raw
         resp.media = {
-            "self": "/v2/schemas",
+            "self": self.href("api.schemas"),
             "schemas": [
                 {
                     "name": name,
-                    "self": f"/v2/schemas/{name}.json",
+                    "self": self.href("api.schema", name=name),
                     "title": json.loads(data).get("title"),
                 }
                 for name, data in sorted(schemas.items())
@@ -63,26 +63,26 @@ class Schemas(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "api.schemas",
-        "GET",
-        "/v2/schemas",
-        Schemas,
-        "collection",
-        Auth.NONE,
-        "schemas",
-        "List the JSON Schemas of request bodies",
+        name="api.schemas",
+        method="GET",
+        template="/v2/schemas",
+        resource=Schemas,
+        suffix="collection",
+        auth=Auth.NONE,
+        rel="schemas",
+        title="List the JSON Schemas of request bodies",
         collection="api",
         returns="schema-index",
     ),
     Endpoint(
-        "api.schema",
-        "GET",
-        "/v2/schemas/{name}.json",
-        Schemas,
-        None,
-        Auth.NONE,
-        "describedby",
-        "Read the JSON Schema of a request body",
+        name="api.schema",
+        method="GET",
+        template="/v2/schemas/{name}.json",
+        resource=Schemas,
+        suffix=None,
+        auth=Auth.NONE,
+        rel="describedby",
+        title="Read the JSON Schema of a request body",
         collection="api",
         media_type=SCHEMA_MEDIA_TYPE,
     ),

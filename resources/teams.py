@@ -6,21 +6,19 @@ from typing import Any
 
 import falcon
 
-from api.access import authorize
+from api.access import Access, Lookup, Scope, Target
 from api.conditional import send_etag
-from api.links import Linker, caller, with_query
+from api.links import Linker
 from api.paging import (
     MAX_FILTER_LENGTH,
     PAGING_QUERY,
     TEXT_FILTER_QUERY,
     IntegerParameter,
     page_from,
-    set_link_header,
     text_filter_from,
 )
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
-from dao.memberships import MembershipDao
 from dao.teams import TeamDao
 from domain.roles import MembershipStatus
 from models import Group, Team, TeamMember, User
@@ -35,10 +33,10 @@ SEARCH_LIMIT = IntegerParameter(1, MAX_SEARCH_LIMIT)
 TEAM_LINKS = ("teams.item", "teams.members", "teams.groups")
 
 
-def team_view(req: falcon.Request, linker: Linker, team: Team, *, admin: bool) -> dict[str, Any]:
-    """Represent a team (legacy Team fields); `admin` tells whether the caller runs it."""
+def team_view(req: falcon.Request, linker: Linker, team: Team) -> dict[str, Any]:
+    """Represent a team (legacy Team fields), with a link to create a group for its admins."""
     return {
-        "self": f"/v2/teams/{team.name}",
+        "self": linker.href("teams.item", team_name=team.name),
         "name": team.name,
         "title": team.title,
         "picture_name": team.picture_name,
@@ -46,21 +44,24 @@ def team_view(req: falcon.Request, linker: Linker, team: Team, *, admin: bool) -
         "description": team.description,
         "deleted": bool(team.deleted),
         "links": linker.links(req, *TEAM_LINKS, team_name=team.name)
-        + linker.links(req, "groups.create", group_admin=admin),
+        + linker.links(req, "groups.create", target=team),
     }
 
 
 def team_member_view(
-    req: falcon.Request, linker: Linker, member: TeamMember, user: User, *, admin: bool
+    req: falcon.Request, linker: Linker, member: TeamMember, user: User
 ) -> dict[str, Any]:
     """Represent one team membership (legacy MemberRow plus `deleted`)."""
     links = linker.links(req, "users.item", username=user.username)
     if member.status == MembershipStatus.PENDING:
         links += linker.links(
-            req, "teams.approve_member", group_admin=admin, team_name=member.team_name
+            req,
+            "teams.approve_member",
+            scope=Scope(team=member.team_name),
+            team_name=member.team_name,
         )
     return {
-        "self": f"/v2/users/{user.username}",
+        "self": linker.href("users.item", username=user.username),
         "username": user.username,
         "first": user.first,
         "last": user.last,
@@ -75,7 +76,7 @@ def team_member_view(
 def team_group_view(req: falcon.Request, linker: Linker, group: Group) -> dict[str, Any]:
     """Represent one group of a team (legacy TeamGroupRow; the picture itself never inline)."""
     return {
-        "self": f"/v2/groups/{group.id}",
+        "self": linker.href("groups.item", key=group.id),
         "id": group.id,
         "group_name": group.group_name,
         "group_title": group.group_title,
@@ -87,63 +88,61 @@ def team_group_view(req: falcon.Request, linker: Linker, group: Group) -> dict[s
     }
 
 
+def load_team(lookup: Lookup) -> Team:
+    """Load the team a URL names (404 when there is none, or it is deleted)."""
+    return lookup.dao(TeamDao).get(lookup.params["team_name"])
+
+
+#: A team is run by its accepted admins.
+TEAM = Target(kind="team", load=load_team, scope=lambda row: Scope(team=row.name))
+
+
 class Teams(Resource):
     """The teams collection, its items, members and groups."""
 
-    def _admin_of(self, req: falcon.Request, names: list[str]) -> set[str]:
-        user = caller(req)
-        if user is None:
-            return set()
-        if user.is_admin:
-            return set(names)
-        return self.services.dao(MembershipDao, req).admin_team_names(user.username, names)
-
     def _views(self, req: falcon.Request, teams: list[Team]) -> list[dict[str, Any]]:
-        admin_of = self._admin_of(req, [team.name for team in teams])
-        return [team_view(req, self.linker, team, admin=team.name in admin_of) for team in teams]
+        Access.of(req).know_teams(team.name for team in teams)
+        return [team_view(req, self.linker, team) for team in teams]
 
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List active teams, paged, optionally filtered by text on name or title."""
         page = page_from(req)
         text = text_filter_from(req)
-        filters = text.as_query()
         teams, total = self.services.dao(TeamDao, req).page(
             text, limit=page.limit, offset=page.offset
         )
-        paging = page.links("/v2/teams", total, **filters)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query("/v2/teams", **filters, limit=page.limit, offset=page.offset),
-            "teams": self._views(req, teams),
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging + self.links(req, "teams.search", "teams.create", "api.root"),
-        }
+        resp.media = page.envelope(
+            resp,
+            "teams",
+            self._views(req, teams),
+            total,
+            path=self.href("teams.list"),
+            query=text.as_query(),
+            links=self.links(req, "teams.search", "teams.create", "api.root"),
+        )
 
     def on_post_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Create a team (site admins)."""
         team = self.services.dao(TeamDao, req).create(req.get_media(), by=req.context.user.username)
-        path = f"/v2/teams/{team.name}"
+        path = self.href("teams.item", team_name=team.name)
         self.created(
             resp,
             path,
             {
                 "self": path,
                 "added": True,
-                "team": team_view(req, self.linker, team, admin=True),
+                "team": team_view(req, self.linker, team),
                 "links": self.links(req, "teams.list", "api.root"),
             },
         )
 
-    def on_get(self, req: falcon.Request, resp: falcon.Response, team_name: str) -> None:
+    def on_get(self, req: falcon.Request, resp: falcon.Response, target: Team) -> None:
         """Read one team by name."""
-        team = self.services.dao(TeamDao, req).get(team_name)
-        admin = bool(self._admin_of(req, [team.name]))
-        send_etag(req, resp, team.version, "a" if admin else "")
+        admin = Access.of(req).administers(Scope(team=target.name))
+        send_etag(req, resp, target.version, "a" if admin else "")
         resp.media = {
-            "self": f"/v2/teams/{team.name}",
-            "team": team_view(req, self.linker, team, admin=admin),
+            "self": self.href("teams.item", team_name=target.name),
+            "team": team_view(req, self.linker, target),
             "links": self.links(req, "teams.list", "api.root"),
         }
 
@@ -153,40 +152,32 @@ class Teams(Resource):
         rows, total = self.services.dao(TeamDao, req).members(
             team_name, limit=page.limit, offset=page.offset
         )
-        admin = bool(self._admin_of(req, [team_name]))
-        path = f"/v2/teams/members/{team_name}"
-        paging = page.links(path, total)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query(path, limit=page.limit, offset=page.offset),
-            "group": f"/v2/teams/{team_name}",  # legacy: this key holds the team's path
-            "team": f"/v2/teams/{team_name}",
-            "team_members": [
-                team_member_view(req, self.linker, member, user, admin=admin)
-                for member, user in rows
-            ],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging
-            + self.links(req, "teams.item", team_name=team_name)
-            + self.links(req, "teams.approve_member", group_admin=admin, team_name=team_name),
-        }
+        team = self.href("teams.item", team_name=team_name)
+        resp.media = page.envelope(
+            resp,
+            "team_members",
+            [team_member_view(req, self.linker, member, user) for member, user in rows],
+            total,
+            path=self.href("teams.members", team_name=team_name),
+            group=team,  # legacy: this key holds the team's path
+            team=team,
+            links=self.links(req, "teams.item", team_name=team_name)
+            + self.links(
+                req, "teams.approve_member", scope=Scope(team=team_name), team_name=team_name
+            ),
+        )
 
-    def on_post_members(self, req: falcon.Request, resp: falcon.Response, team_name: str) -> None:
+    def on_post_members(self, req: falcon.Request, resp: falcon.Response, target: Team) -> None:
         """Accept a user's request to join the team, optionally making them a team admin."""
-        teams = self.services.dao(TeamDao, req)
-        team = teams.get(team_name)
-        authorize(req, group_admin=bool(self._admin_of(req, [team.name])))
         body = req.get_media()
-        member, user, updated = teams.approve(
-            team, body["username"], body.get("user"), by=req.context.user.username
+        member, user, updated = self.services.dao(TeamDao, req).approve(
+            target, body["username"], body.get("user"), by=req.context.user.username
         )
         resp.media = {
-            "self": f"/v2/teams/members/{team.name}",
+            "self": self.href("teams.members", team_name=target.name),
             "updated": updated,
-            "team_member": team_member_view(req, self.linker, member, user, admin=True),
-            "links": self.links(req, "teams.members", "teams.item", team_name=team.name),
+            "team_member": team_member_view(req, self.linker, member, user),
+            "links": self.links(req, "teams.members", "teams.item", team_name=target.name),
         }
 
     def on_get_groups(self, req: falcon.Request, resp: falcon.Response, team_name: str) -> None:
@@ -195,22 +186,18 @@ class Teams(Resource):
         groups, total = self.services.dao(TeamDao, req).groups(
             team_name, limit=page.limit, offset=page.offset
         )
-        admin = bool(self._admin_of(req, [team_name]))
-        path = f"/v2/teams/groups/{team_name}"
-        paging = page.links(path, total)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query(path, limit=page.limit, offset=page.offset),
-            "group": f"/v2/teams/{team_name}",  # legacy: this key holds the team's path
-            "team": f"/v2/teams/{team_name}",
-            "team_groups": [team_group_view(req, self.linker, group) for group in groups],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging
-            + self.links(req, "teams.item", team_name=team_name)
-            + self.links(req, "groups.create", group_admin=admin),
-        }
+        team = self.href("teams.item", team_name=team_name)
+        resp.media = page.envelope(
+            resp,
+            "team_groups",
+            [team_group_view(req, self.linker, group) for group in groups],
+            total,
+            path=self.href("teams.groups", team_name=team_name),
+            group=team,  # legacy: this key holds the team's path
+            team=team,
+            links=self.links(req, "teams.item", team_name=team_name)
+            + self.links(req, "groups.create", scope=Scope(team=team_name)),
+        )
 
     def on_get_search(
         self, req: falcon.Request, resp: falcon.Response, text: str, limit: str
@@ -224,7 +211,7 @@ class Teams(Resource):
             )
         teams = self.services.dao(TeamDao, req).search(text, count)
         body: dict[str, Any] = {
-            "self": f"/v2/teams/search/{text}/{limit}",
+            "self": self.href("teams.search", text=text, limit=limit),
             "teams": self._views(req, teams),
             "links": self.links(req, "teams.list", "api.root"),
         }
@@ -235,75 +222,84 @@ class Teams(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "teams.list",
-        "GET",
-        "/v2/teams",
-        Teams,
-        "collection",
-        Auth.USER,
-        "teams",
-        "List teams (limit, offset, contains, starts_with, ends_with)",
+        name="teams.list",
+        method="GET",
+        template="/v2/teams",
+        resource=Teams,
+        suffix="collection",
+        auth=Auth.USER,
+        rel="teams",
+        title="List teams (limit, offset, contains, starts_with, ends_with)",
         query={
             **PAGING_QUERY,
             **TEXT_FILTER_QUERY,
         },
     ),
     Endpoint(
-        "teams.create",
-        "POST",
-        "/v2/teams",
-        Teams,
-        "collection",
-        Auth.ADMIN,
-        "create",
-        "Create a team",
+        name="teams.create",
+        method="POST",
+        template="/v2/teams",
+        resource=Teams,
+        suffix="collection",
+        auth=Auth.ADMIN,
+        rel="create",
+        title="Create a team",
         schema="team-create",
     ),
     Endpoint(
-        "teams.item", "GET", "/v2/teams/{team_name}", Teams, None, Auth.USER, "self", "Read a team"
+        name="teams.item",
+        method="GET",
+        template="/v2/teams/{team_name}",
+        resource=Teams,
+        suffix=None,
+        auth=Auth.USER,
+        rel="self",
+        title="Read a team",
+        target=TEAM,
     ),
     Endpoint(
-        "teams.members",
-        "GET",
-        "/v2/teams/members/{team_name}",
-        Teams,
-        "members",
-        Auth.USER,
-        "members",
-        "List a team's members",
+        name="teams.members",
+        method="GET",
+        template="/v2/teams/members/{team_name}",
+        resource=Teams,
+        suffix="members",
+        auth=Auth.USER,
+        rel="members",
+        title="List a team's members",
         query=PAGING_QUERY,
     ),
     Endpoint(
-        "teams.approve_member",
-        "POST",
-        "/v2/teams/members/{team_name}",
-        Teams,
-        "members",
-        Auth.GROUP_ADMIN,
-        "approve",
-        "Accept a pending team member (team admins)",
+        name="teams.approve_member",
+        method="POST",
+        template="/v2/teams/members/{team_name}",
+        resource=Teams,
+        suffix="members",
+        auth=Auth.GROUP_ADMIN,
+        rel="approve",
+        title="Accept a pending team member (team admins)",
         schema="team-member-approval",
+        target=TEAM,
     ),
     Endpoint(
-        "teams.groups",
-        "GET",
-        "/v2/teams/groups/{team_name}",
-        Teams,
-        "groups",
-        Auth.USER,
-        "groups",
-        "List a team's groups",
+        name="teams.groups",
+        method="GET",
+        template="/v2/teams/groups/{team_name}",
+        resource=Teams,
+        suffix="groups",
+        auth=Auth.USER,
+        rel="groups",
+        title="List a team's groups",
         query=PAGING_QUERY,
     ),
     Endpoint(
-        "teams.search",
-        "GET",
-        "/v2/teams/search/{text}/{limit}",
-        Teams,
-        "search",
-        Auth.USER,
-        "search",
-        "Find teams whose name or title contains a text",
+        name="teams.search",
+        method="GET",
+        template="/v2/teams/search/{text}/{limit}",
+        resource=Teams,
+        suffix="search",
+        auth=Auth.USER,
+        rel="search",
+        title="Find teams whose name or title contains a text",
         params={"limit": SEARCH_LIMIT.schema()},
     ),
 )

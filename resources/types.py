@@ -19,7 +19,7 @@ class Types(Resource):
         """List every exercise type by name."""
         names = req.context.db.scalars(select(Type.type).order_by(Type.type)).all()
         resp.media = {
-            "self": "/v2/types",
+            "self": self.href("types.list"),
             "types": list(names),
             "links": self.links(req, "api.root"),
         }
@@ -27,14 +27,14 @@ class Types(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "types.list",
-        "GET",
-        "/v2/types",
-        Types,
-        "collection",
-        Auth.NONE,
-        "types",
-        "List the exercise types",
+        name="types.list",
+        method="GET",
+        template="/v2/types",
+        resource=Types,
+        suffix="collection",
+        auth=Auth.NONE,
+        rel="types",
+        title="List the exercise types",
         returns="types",
     ),
 )

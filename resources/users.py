@@ -6,10 +6,9 @@ from typing import Any
 
 import falcon
 
-from api.conditional import check_if_match, etag_for, send_etag
-from api.links import Linker, caller, with_query
-from api.paging import PAGING_QUERY, TEXT_FILTER_QUERY, page_from, set_link_header, text_filter_from
-from api.patching import ACCEPT_PATCH, apply_patch
+from api.access import Lookup, Scope, Target
+from api.links import Linker, caller
+from api.paging import PAGING_QUERY, TEXT_FILTER_QUERY, page_from, text_filter_from
 from api.registry import Auth, Collection, Endpoint
 from api.security import check_password_rules
 from dao.errors import NotFound
@@ -17,7 +16,7 @@ from dao.registration import RegistrationDao
 from dao.throttles import ThrottleDao
 from dao.users import EDITABLE_FIELDS, EmailChangeRequired, UserDao
 from models import User
-from resources.base import Resource
+from resources.base import Deletable, Editable
 
 COLLECTION = Collection("users", key="user", prefix="/v2/users", title="users")
 TOO_MANY_LOOKUPS = "Too many user lookups from this address; wait before asking again."
@@ -54,7 +53,7 @@ def is_private_view(req: falcon.Request, username: str) -> bool:
 
 def user_view(req: falcon.Request, linker: Linker, user: User) -> dict[str, Any]:
     """Represent a user; e-mail and role only for the user and site admins, never credentials."""
-    path = f"/v2/users/{user.username}"
+    path = linker.href("users.item", username=user.username)
     view: dict[str, Any] = {
         "self": path,
         "username": user.username,
@@ -87,27 +86,83 @@ def editable_document(user: User) -> dict[str, Any]:
     return {name: getattr(user, name) for name in EDITABLE_FIELDS}
 
 
-class Users(Resource):
+def load_user(lookup: Lookup) -> User:
+    """Load the active user a URL names by username."""
+    return lookup.dao(UserDao).get_by_username(lookup.params["username"])
+
+
+def load_visible_user(lookup: Lookup) -> User:
+    """Load the user a URL names by username, or by an e-mail address the caller may match."""
+    return lookup.dao(UserDao).get(lookup.params["username"], viewer=lookup.caller)
+
+
+def _own(row: User) -> Scope:
+    return Scope(owner=row.username)
+
+
+#: A user's account is theirs.
+USER = Target(kind="user", load=load_user, scope=_own)
+#: The same, named by username or e-mail, for reads.
+VISIBLE_USER = Target(kind="user", load=load_visible_user, scope=_own)
+#: A user's sessions or memberships: no representation of their own, so no ETag.
+USER_WITHOUT_ETAG = Target(kind="user", load=load_user, scope=_own, version=None)
+
+
+class Users(Editable, Deletable):
     """The users collection and its items."""
+
+    update_schema = "user-update"
+
+    def represent(self, req: falcon.Request, target: User) -> dict[str, Any]:
+        """Return the user with links to the list and the root."""
+        return {
+            "self": self.href("users.item", username=target.username),
+            "user": user_view(req, self.linker, target),
+            "links": self.links(req, "users.list", "api.root"),
+        }
+
+    def variant(self, req: falcon.Request, target: User) -> str:
+        """Tell the private view (e-mail, role, private links) from the public one."""
+        return "p" if is_private_view(req, target.username) else ""
+
+    def editable(self, target: User) -> dict[str, Any]:
+        """Return the editable profile (`editable_document`)."""
+        return editable_document(target)
+
+    def replace(self, req: falcon.Request, target: User, document: dict[str, Any]) -> bool:
+        """Write the profile; a different e-mail is refused with a link to the e-mail change."""
+        try:
+            return self.services.dao(UserDao, req).update_profile(
+                target, document, by=req.context.user.username
+            )
+        except EmailChangeRequired as ex:  # point the client at the endpoint that can do it
+            ex.links = self.links(req, "users.email_change", username=target.username)
+            raise
+
+    def remove(self, req: falcon.Request, target: User) -> None:
+        """Delete the user and everything they wrote, for good (disabled by default)."""
+        self.services.dao(UserDao, req).hard_delete(target)
+
+    def retire(self, req: falcon.Request, target: User) -> None:
+        """Deactivate the account (it can no longer log in) and end all its sessions."""
+        self.services.dao(UserDao, req).soft_delete(target, by=req.context.user.username)
 
     def on_get_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List active users, paged, optionally filtered by text on username or name."""
         page = page_from(req)
         text = text_filter_from(req)
-        filters = text.as_query()
         users, total = self.services.dao(UserDao, req).page(
             text, limit=page.limit, offset=page.offset
         )
-        paging = page.links("/v2/users", total, **filters)
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": with_query("/v2/users", **filters, limit=page.limit, offset=page.offset),
-            "users": [user_view(req, self.linker, user) for user in users],
-            "total": total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "links": paging + self.links(req, "users.lookup", "api.root"),
-        }
+        resp.media = page.envelope(
+            resp,
+            "users",
+            [user_view(req, self.linker, user) for user in users],
+            total,
+            path=self.href("users.list"),
+            query=text.as_query(),
+            links=self.links(req, "users.lookup", "api.root"),
+        )
 
     def on_post_collection(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Register with an activation code that was sent to your e-mail address."""
@@ -118,12 +173,12 @@ class Users(Resource):
             password_hash=self.services.passwords.hash(body["password"]),
             address=req.remote_addr or "unknown",
         )
-        path = f"/v2/users/{user.username}"
+        path = self.href("users.item", username=user.username)
         self.created(
             resp,
             path,
             {
-                "self": "/v2/users",
+                "self": self.href("users.list"),
                 "added": True,
                 "user": user_view(req, self.linker, user),
                 "new_user": path,
@@ -131,76 +186,14 @@ class Users(Resource):
             },
         )
 
-    def _item(self, req: falcon.Request, user: User) -> dict[str, Any]:
-        return {
-            "self": f"/v2/users/{user.username}",
-            "user": user_view(req, self.linker, user),
-            "links": self.links(req, "users.list", "api.root"),
-        }
-
-    def on_get(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """Read one user by username, or by e-mail address."""
-        user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
-        send_etag(req, resp, user.version, "p" if is_private_view(req, user.username) else "")
-        resp.append_header("Accept-Patch", ACCEPT_PATCH)
-        resp.media = self._item(req, user)
-
-    def _update(
-        self,
-        req: falcon.Request,
-        resp: falcon.Response,
-        username: str,
-        document: dict[str, Any] | None,
-    ) -> None:
-        users = self.services.dao(UserDao, req)
-        user = users.get_by_username(username)
-        check_if_match(req, user.version, required=self.config.require_if_match)
-        if document is None:  # PATCH: apply to the current profile, then check as PUT does
-            document = apply_patch(req, editable_document(user))
-            self.services.schemas.validate("user-update", document)
-        try:
-            updated = users.update_profile(user, document, by=req.context.user.username)
-        except EmailChangeRequired as ex:  # point the client at the endpoint that can do it
-            ex.links = self.links(req, "users.email_change", username=username)
-            raise
-        resp.etag = etag_for(user.version, "p")
-        resp.media = {**self._item(req, user), "updated": updated}
-
-    def on_put(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """Replace your profile (fields left out become null)."""
-        self._update(req, resp, username, req.get_media())
-
-    def on_patch(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """Change part of your profile with a merge patch or a JSON Patch."""
-        self._update(req, resp, username, None)
-
-    def on_delete(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """Delete a user and everything they wrote, for good (disabled by default)."""
-        users = self.services.dao(UserDao, req)
-        user = users.get_by_username(username)
-        check_if_match(req, user.version, required=self.config.require_if_match)
-        users.hard_delete(user)
-        self.no_content(resp)
-
-    def on_delete_soft(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
-        """Delete your account (it can no longer log in) and end all your sessions."""
-        users = self.services.dao(UserDao, req)
-        user = users.get_by_username(username)
-        check_if_match(req, user.version, required=self.config.require_if_match)
-        users.soft_delete(user, by=req.context.user.username)
-        self.no_content(resp)
-
-    def on_put_last_login(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
+    def on_put_last_login(self, req: falcon.Request, resp: falcon.Response, target: User) -> None:
         """Stamp your last sign-in with the current time."""
-        users = self.services.dao(UserDao, req)
-        user = users.get_by_username(username)
-        check_if_match(req, user.version, required=self.config.require_if_match)
-        last_signin = users.touch_last_login(user)
+        last_signin = self.services.dao(UserDao, req).touch_last_login(target)
         resp.media = {
-            "self": f"/v2/users/{username}/update_last_login",
+            "self": self.href("users.update_last_login", username=target.username),
             "last_login_updated": True,
             "last_signin": last_signin,
-            "links": self.links(req, "users.item", username=username),
+            "links": self.links(req, "users.item", username=target.username),
         }
 
     def on_get_lookup(self, req: falcon.Request, resp: falcon.Response, username: str) -> None:
@@ -223,7 +216,7 @@ class Users(Resource):
         if not self.services.dao(UserDao, req).exists(username):
             raise NotFound(f"There is no user '{username}'.")
         resp.media = {
-            "self": f"/v2/users/lookup/{username}",
+            "self": self.href("users.lookup", username=username),
             "exists": True,
             "links": self.links(req, "api.root"),
         }
@@ -231,14 +224,14 @@ class Users(Resource):
 
 ENDPOINTS = (
     Endpoint(
-        "users.list",
-        "GET",
-        "/v2/users",
-        Users,
-        "collection",
-        Auth.USER,
-        "users",
-        "List users (limit, offset, contains, starts_with, ends_with)",
+        name="users.list",
+        method="GET",
+        template="/v2/users",
+        resource=Users,
+        suffix="collection",
+        auth=Auth.USER,
+        rel="users",
+        title="List users (limit, offset, contains, starts_with, ends_with)",
         query={
             **PAGING_QUERY,
             **TEXT_FILTER_QUERY,
@@ -246,96 +239,102 @@ ENDPOINTS = (
         returns="user-list",
     ),
     Endpoint(
-        "users.create",
-        "POST",
-        "/v2/users",
-        Users,
-        "collection",
-        Auth.NONE,
-        "create",
-        "Register with an activation code",
+        name="users.create",
+        method="POST",
+        template="/v2/users",
+        resource=Users,
+        suffix="collection",
+        auth=Auth.NONE,
+        rel="create",
+        title="Register with an activation code",
         schema="user-create",
         statuses=(429,),
     ),
     Endpoint(
-        "users.item",
-        "GET",
-        "/v2/users/{username}",
-        Users,
-        None,
-        Auth.USER,
-        "self",
-        "Read a user by username or e-mail",
+        name="users.item",
+        method="GET",
+        template="/v2/users/{username}",
+        resource=Users,
+        suffix=None,
+        auth=Auth.USER,
+        rel="self",
+        title="Read a user by username or e-mail",
         returns="user-item",
+        target=VISIBLE_USER,
     ),
     Endpoint(
-        "users.replace",
-        "PUT",
-        "/v2/users/{username}",
-        Users,
-        None,
-        Auth.OWNER,
-        "edit",
-        "Replace your profile",
+        name="users.replace",
+        method="PUT",
+        template="/v2/users/{username}",
+        resource=Users,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="edit",
+        title="Replace your profile",
         schema="user-update",
         owner_param="username",
         returns="user-item",
+        target=USER,
     ),
     Endpoint(
-        "users.patch",
-        "PATCH",
-        "/v2/users/{username}",
-        Users,
-        None,
-        Auth.OWNER,
-        "patch",
-        "Change part of your profile (merge patch or JSON Patch)",
+        name="users.patch",
+        method="PATCH",
+        template="/v2/users/{username}",
+        resource=Users,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="patch",
+        title="Change part of your profile (merge patch or JSON Patch)",
         owner_param="username",
         returns="user-item",
+        target=USER,
     ),
     Endpoint(
-        "users.delete",
-        "DELETE",
-        "/v2/users/{username}",
-        Users,
-        None,
-        Auth.OWNER,
-        "delete",
-        "Delete a user for good",
+        name="users.delete",
+        method="DELETE",
+        template="/v2/users/{username}",
+        resource=Users,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="delete",
+        title="Delete a user for good",
         owner_param="username",
+        target=USER,
     ),
     Endpoint(
-        "users.soft_delete",
-        "DELETE",
-        "/v2/users/soft/{username}",
-        Users,
-        "soft",
-        Auth.OWNER,
-        "delete",
-        "Delete your account",
+        name="users.soft_delete",
+        method="DELETE",
+        template="/v2/users/soft/{username}",
+        resource=Users,
+        suffix="soft",
+        auth=Auth.OWNER,
+        rel="delete",
+        title="Delete your account",
         owner_param="username",
+        target=USER,
     ),
     Endpoint(
-        "users.update_last_login",
-        "PUT",
-        "/v2/users/{username}/update_last_login",
-        Users,
-        "last_login",
-        Auth.OWNER,
-        "update_last_login",
-        "Stamp your last sign-in",
+        name="users.update_last_login",
+        method="PUT",
+        template="/v2/users/{username}/update_last_login",
+        resource=Users,
+        suffix="last_login",
+        auth=Auth.OWNER,
+        rel="update_last_login",
+        title="Stamp your last sign-in",
         owner_param="username",
         returns="last-login",
+        target=USER,
     ),
     Endpoint(
-        "users.lookup",
-        "GET",
-        "/v2/users/lookup/{username}",
-        Users,
-        "lookup",
-        Auth.NONE,
-        "lookup",
-        "Tell whether a username or e-mail is registered",
+        name="users.lookup",
+        method="GET",
+        template="/v2/users/lookup/{username}",
+        resource=Users,
+        suffix="lookup",
+        auth=Auth.NONE,
+        rel="lookup",
+        title="Tell whether a username or e-mail is registered",
         statuses=(429,),
         returns="lookup",
     ),

@@ -146,7 +146,16 @@ def test_a_crash_is_a_bare_500_with_the_request_id(config, session_factory, capl
     module = types.SimpleNamespace(
         COLLECTION=Collection("boom", "boom", "/v2/boom", "a crash"),
         ENDPOINTS=(
-            Endpoint("boom.get", "GET", "/v2/boom", _Boom, None, Auth.NONE, "self", "Crash"),
+            Endpoint(
+                name="boom.get",
+                method="GET",
+                template="/v2/boom",
+                resource=_Boom,
+                suffix=None,
+                auth=Auth.NONE,
+                rel="self",
+                title="Crash",
+            ),
         ),
     )
     from falcon import testing

@@ -128,7 +128,16 @@ def test_a_domain_error_becomes_its_problem_type(config, session_factory, error,
     module = types.SimpleNamespace(
         COLLECTION=Collection("raise", "raise", "/v2/raise", "errors"),
         ENDPOINTS=(
-            Endpoint("raise.get", "GET", "/v2/raise", _raiser(error), None, Auth.NONE, "self", "R"),
+            Endpoint(
+                name="raise.get",
+                method="GET",
+                template="/v2/raise",
+                resource=_raiser(error),
+                suffix=None,
+                auth=Auth.NONE,
+                rel="self",
+                title="Raise",
+            ),
         ),
     )
     client = testing.TestClient(

@@ -31,7 +31,16 @@ def _module(*endpoints, collection=THINGS):
 
 
 def test_an_endpoint_without_an_auth_rule_refuses_to_boot():
-    broken = Endpoint("things.get", "GET", "/v2/things", _Thing, None, None, "self", "Read")  # type: ignore[arg-type]
+    broken = Endpoint(
+        name="things.get",
+        method="GET",
+        template="/v2/things",
+        resource=_Thing,
+        suffix=None,
+        auth=None,
+        rel="self",
+        title="Read",
+    )  # type: ignore[arg-type]
     with pytest.raises(RegistryError, match="no auth rule"):
         build_registry([_module(broken)], links_resource=LinksDocuments)
 
@@ -45,7 +54,16 @@ def test_a_responder_without_a_registry_entry_refuses_to_boot(config, session_fa
             resp.media = {}
 
     module = _module(
-        Endpoint("things.get", "GET", "/v2/things", Sneaky, None, Auth.USER, "self", "Read")
+        Endpoint(
+            name="things.get",
+            method="GET",
+            template="/v2/things",
+            resource=Sneaky,
+            suffix=None,
+            auth=Auth.USER,
+            rel="self",
+            title="Read",
+        )
     )
     with pytest.raises(RegistryError, match="without a registry entry"):
         create_app(config, session_factory=session_factory, modules=[*RESOURCE_MODULES, module])
@@ -59,22 +77,40 @@ def test_disabled_routes_must_name_real_endpoints():
 
 
 def test_the_same_route_cannot_be_declared_twice():
-    one = Endpoint("things.a", "GET", "/v2/things", _Thing, None, Auth.USER, "self", "Read")
-    two = Endpoint("things.b", "GET", "/v2/things", _Thing, None, Auth.USER, "self", "Read")
+    one = Endpoint(
+        name="things.a",
+        method="GET",
+        template="/v2/things",
+        resource=_Thing,
+        suffix=None,
+        auth=Auth.USER,
+        rel="self",
+        title="Read",
+    )
+    two = Endpoint(
+        name="things.b",
+        method="GET",
+        template="/v2/things",
+        resource=_Thing,
+        suffix=None,
+        auth=Auth.USER,
+        rel="self",
+        title="Read",
+    )
     with pytest.raises(RegistryError, match="declared twice"):
         build_registry([_module(one, two)], links_resource=LinksDocuments)
 
 
 def test_an_owner_rule_names_a_real_path_field():
     bad = Endpoint(
-        "things.put",
-        "PUT",
-        "/v2/things/{id}",
-        _Thing,
-        None,
-        Auth.OWNER,
-        "edit",
-        "Edit",
+        name="things.put",
+        method="PUT",
+        template="/v2/things/{id}",
+        resource=_Thing,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="edit",
+        title="Edit",
         owner_param="username",
     )
     with pytest.raises(RegistryError, match="owner_param"):
@@ -87,15 +123,41 @@ def test_permits_follows_the_auth_rules():
     alice = Principal("alice", "a@example.com", "user")
     root = Principal("root", "r@example.com", "admin")
     owner = Endpoint(
-        "x", "PUT", "/x/{u}", _Thing, None, Auth.OWNER, "edit", "Edit", owner_param="u"
+        name="x",
+        method="PUT",
+        template="/x/{u}",
+        resource=_Thing,
+        suffix=None,
+        auth=Auth.OWNER,
+        rel="edit",
+        title="Edit",
+        owner_param="u",
     )
     assert not owner.permits(None, owner="alice")
     assert owner.permits(alice, owner="alice")
     assert not owner.permits(alice, owner="bob")
     assert owner.permits(root, owner="bob")
-    admin_only = Endpoint("y", "POST", "/y", _Thing, None, Auth.ADMIN, "create", "Create")
+    admin_only = Endpoint(
+        name="y",
+        method="POST",
+        template="/y",
+        resource=_Thing,
+        suffix=None,
+        auth=Auth.ADMIN,
+        rel="create",
+        title="Create",
+    )
     assert not admin_only.permits(alice) and admin_only.permits(root)
-    group_admin = Endpoint("z", "PUT", "/z", _Thing, None, Auth.GROUP_ADMIN, "edit", "Edit")
+    group_admin = Endpoint(
+        name="z",
+        method="PUT",
+        template="/z",
+        resource=_Thing,
+        suffix=None,
+        auth=Auth.GROUP_ADMIN,
+        rel="edit",
+        title="Edit",
+    )
     assert not group_admin.permits(alice) and group_admin.permits(alice, group_admin=True)
     import dataclasses
 
