@@ -12,6 +12,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from api import seeding
 from api.config import Config, ConfigError
+from domain.roles import SiteRole
 
 log = logging.getLogger("api.cli")
 
@@ -83,7 +84,7 @@ def _users_create(args: argparse.Namespace, config: Config) -> int:
                 password_hash=PasswordHasher(config.bcrypt_cost).hash(args.password),
                 first=args.first,
                 last=args.last,
-                role="admin" if args.admin else "user",
+                role=SiteRole.ADMIN if args.admin else SiteRole.USER,
             )
     except DomainError as ex:
         print(f"error: {ex.detail}", file=sys.stderr)

@@ -9,7 +9,8 @@ from urllib.parse import unquote, urlencode
 import falcon
 
 from api.access import Access, Scope
-from api.registry import Endpoint, Principal, Registry
+from api.registry import Endpoint, Registry
+from domain.identity import Principal
 
 Link = dict[str, Any]
 

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from dao.base import Dao
 from dao.errors import NotFound
 from dao.training import average_feel, interval_start, round_miles, whole_feel
+from domain.roles import MembershipStatus
 from models import Group, GroupMember, Log, LogTotal, TeamMember, User
 
 #: The twelve figures of a user's or a group's statistics, in legacy order (legacy-v2 §0.6).
@@ -70,7 +71,7 @@ def accepted_members(group_id: int) -> Select[str | None]:
         .join(User, User.username == GroupMember.username)
         .where(
             GroupMember.group_id == group_id,
-            GroupMember.status == "accepted",
+            GroupMember.status == MembershipStatus.ACCEPTED,
             GroupMember.deleted.is_(False),
             User.deleted.is_(False),
         )
@@ -81,7 +82,7 @@ def teammates(username: str) -> Select[str]:
     """Select the active users accepted into any team in which `username` is accepted."""
     my_teams = select(TeamMember.team_name).where(
         TeamMember.username == username,
-        TeamMember.status == "accepted",
+        TeamMember.status == MembershipStatus.ACCEPTED,
         TeamMember.deleted.is_(False),
     )
     return (
@@ -89,7 +90,7 @@ def teammates(username: str) -> Select[str]:
         .join(User, User.username == TeamMember.username)
         .where(
             TeamMember.team_name.in_(my_teams),
-            TeamMember.status == "accepted",
+            TeamMember.status == MembershipStatus.ACCEPTED,
             TeamMember.deleted.is_(False),
             User.deleted.is_(False),
         )

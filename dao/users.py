@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import defer
 
-from api.registry import Principal
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, InvalidInput, NotFound
 from dao.search import TextFilter
+from domain.identity import Principal
+from domain.roles import SiteRole
 from models import (
     AuthSession,
     Comment,
@@ -133,7 +134,7 @@ class UserDao(Dao):
         password_hash: str,
         first: str,
         last: str,
-        role: str = "user",
+        role: str = SiteRole.USER,
         activation_code: str = "",
         commit: bool = True,
         **profile: Any,

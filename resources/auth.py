@@ -11,12 +11,13 @@ import falcon
 from api.access import Lookup, Target
 from api.errors import unauthorized
 from api.metrics import LOGINS
-from api.registry import Auth, Collection, Endpoint, Principal
+from api.registry import Auth, Collection, Endpoint
 from api.security import PASSWORD_MAX_BYTES, TokenService
 from dao.auth import AuthDao, RefreshRefused
 from dao.errors import InvalidInput, TooManyAttempts
 from dao.throttles import ThrottleDao, account_key, identifier_key
 from dao.users import UserDao
+from domain.identity import Principal
 from models import User
 from resources.base import Resource
 from resources.users import USER_WITHOUT_ETAG, user_view

@@ -31,7 +31,7 @@ class Discovery(Resource):
             "activation_code.list",
         )
         # RFC 8631: the machine-readable description, its schemas and the human-readable explorer.
-        return links + self.links(req, "api.openapi", "api.schemas", "api.docs")
+        return links + self.links(req, "api.openapi", "api.schemas", "api.docs", "api.problems")
 
     def on_get_root(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Describe the API and where to go next."""

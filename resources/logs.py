@@ -9,11 +9,11 @@ import falcon
 
 from api.access import Lookup, Scope, Target
 from api.links import Linker, caller
-from api.media import format_duration
 from api.paging import PAGING_QUERY, page_from, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import Forbidden
 from dao.logs import LogDao
+from domain.durations import format_duration
 from models import Log
 from resources.base import Deletable, Editable
 from resources.comments import comment_view

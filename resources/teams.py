@@ -19,8 +19,8 @@ from api.paging import (
 )
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
-from dao.memberships import PENDING
 from dao.teams import TeamDao
+from domain.roles import MembershipStatus
 from models import Group, Team, TeamMember, User
 from resources.base import Resource
 
@@ -53,7 +53,7 @@ def team_member_view(
 ) -> dict[str, Any]:
     """Represent one team membership (legacy MemberRow plus `deleted`)."""
     links = linker.links(req, "users.item", username=user.username)
-    if member.status == PENDING:
+    if member.status == MembershipStatus.PENDING:
         links += linker.links(
             req,
             "teams.approve_member",

@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, func, select
 from api.app import create_app
 from api.cli import main
 from api.config import Config
-from dao.demo import ADMIN, GROUPS, RUNNERS, SEASON_DAYS, DemoDao
 from models import Comment, GroupMember, Log, User
+from seeding.demo import ADMIN, GROUPS, RUNNERS, SEASON_DAYS, DemoDao
 from tests.totals import recomputed, stored
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -136,7 +136,7 @@ def test_an_owner_rule_names_a_real_path_field():
 
 
 def test_permits_follows_the_auth_rules():
-    from api.registry import Principal
+    from domain.identity import Principal
 
     alice = Principal("alice", "a@example.com", "user")
     root = Principal("root", "r@example.com", "admin")

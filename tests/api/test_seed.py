@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from api.cli import main
 from api.db import make_engine
 from dao.errors import Conflict, InvalidInput
-from dao.seed import BENCH_GROUP_SIZE, BENCH_USER, BENCH_WRITERS, Progress, SeedDao, SeedPlan
 from dao.training import miles_from
 from models import EXERCISE_TYPES, Comment, Group, GroupMember, Log, TeamGroup, TeamMember, User
+from seeding.dataset import BENCH_GROUP_SIZE, BENCH_USER, BENCH_WRITERS, Progress, SeedDao, SeedPlan
 from tests.factories import password_hash
 from tests.totals import recomputed, stored
 
