@@ -126,8 +126,10 @@ SQLITE_LOG_TRIGGERS = tuple(
 
 def _create_triggers(dialect: str) -> None:
     bind = op.get_bind()
-    for statement in MYSQL_LOG_TRIGGERS if dialect == "mysql" else SQLITE_LOG_TRIGGERS:
+    statements = MYSQL_LOG_TRIGGERS if dialect == "mysql" else SQLITE_LOG_TRIGGERS
+    for name, statement in zip(TRIGGER_NAMES, statements, strict=True):
         try:
+            bind.exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
             bind.exec_driver_sql(statement)
         except OperationalError as ex:
             if getattr(ex.orig, "args", (None,))[0] != _NEEDS_SUPER:
@@ -143,6 +145,7 @@ def _create_triggers(dialect: str) -> None:
 def _fill(dialect: str) -> None:
     seconds = "TIME_TO_SEC(time)" if dialect == "mysql" else sqlite_seconds("time")
     op.execute("DELETE FROM log_totals")
+    op.execute("DELETE FROM log_days")
     op.execute(
         "INSERT INTO log_totals (username, type, logs, miles, feel)"
         " SELECT username, type, COUNT(*), COALESCE(SUM(miles), 0), COALESCE(SUM(feel), 0)"
@@ -160,23 +163,27 @@ def _fill(dialect: str) -> None:
 
 def upgrade() -> None:
     """Create log_days and the triggers, then fill both aggregate tables from the logs."""
-    dialect = "mysql" if op.get_bind().dialect.name in ("mysql", "mariadb") else "sqlite"
-    op.create_table(
-        "log_days",
-        sa.Column("username", sa.String(20), nullable=False),
-        sa.Column("date", sa.Date(), nullable=False),
-        sa.Column("type", sa.String(40), nullable=False),
-        sa.Column("logs", sa.Integer(), nullable=False),
-        sa.Column("miles", sa.Double(), nullable=False),
-        sa.Column("seconds", sa.BigInteger(), nullable=False),
-        sa.Column("feel", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["username"], ["users.username"], name="fk_log_days_username_users"
-        ),
-        sa.ForeignKeyConstraint(["type"], ["types.type"], name="fk_log_days_type_types"),
-        sa.PrimaryKeyConstraint("username", "date", "type", name="pk_log_days"),
-    )
-    op.create_index("ix_log_days_date", "log_days", ["date"])
+    bind = op.get_bind()
+    dialect = "mysql" if bind.dialect.name in ("mysql", "mariadb") else "sqlite"
+    # MySQL DDL commits as it goes: after a refused trigger (binary logging without SUPER) the
+    # table exists, and the upgrade run again once that is sorted out resumes from it.
+    if "log_days" not in sa.inspect(bind).get_table_names():
+        op.create_table(
+            "log_days",
+            sa.Column("username", sa.String(20), nullable=False),
+            sa.Column("date", sa.Date(), nullable=False),
+            sa.Column("type", sa.String(40), nullable=False),
+            sa.Column("logs", sa.Integer(), nullable=False),
+            sa.Column("miles", sa.Double(), nullable=False),
+            sa.Column("seconds", sa.BigInteger(), nullable=False),
+            sa.Column("feel", sa.BigInteger(), nullable=False),
+            sa.ForeignKeyConstraint(
+                ["username"], ["users.username"], name="fk_log_days_username_users"
+            ),
+            sa.ForeignKeyConstraint(["type"], ["types.type"], name="fk_log_days_type_types"),
+            sa.PrimaryKeyConstraint("username", "date", "type", name="pk_log_days"),
+        )
+        op.create_index("ix_log_days_date", "log_days", ["date"])
     _create_triggers(dialect)
     _fill(dialect)
 
