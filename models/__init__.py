@@ -8,7 +8,7 @@ from models.auth import AuthSession, RefreshToken, Throttle
 from models.base import AuditMixin, Base, VersionedMixin
 from models.groups import Event, Group, GroupMember, Team, TeamGroup, TeamMember
 from models.idempotency import IdempotencyKey
-from models.logs import Comment, Log, LogTotal
+from models.logs import Comment, Log, LogDay, LogTotal
 from models.lookups import (
     EXERCISE_TYPES,
     MEMBER_ROLES,
@@ -48,6 +48,7 @@ __all__ = [
     "GroupMember",
     "IdempotencyKey",
     "Log",
+    "LogDay",
     "LogTotal",
     "Metric",
     "Notification",

@@ -37,7 +37,6 @@ from models import (
     TeamMember,
     User,
 )
-from models.logs import refill_log_totals
 
 SEED_APP = "splits-seed"
 BENCH_USER = "bench"
@@ -295,7 +294,6 @@ class SeedDao(Dao):
             "logs",
             total=plan.logs,
         )
-        refill_log_totals(self.session.connection())  # the bulk inserts bypassed the ORM
         self.safe_commit()
         self._insert(
             Comment.__table__,

@@ -20,7 +20,6 @@ from dao.training import miles_from, pace
 from domain.roles import MemberRole, MembershipStatus, SiteRole
 from models import Comment, Group, Log, Team, TeamGroup, TeamMember, User
 from models import GroupMember as GroupMemberRow
-from models.logs import refill_log_totals
 from seeding.dataset import COMMENTS, DESCRIPTIONS, SeedDao
 
 DEMO_APP = "splits-demo"
@@ -120,7 +119,6 @@ class DemoDao(SeedDao):
         self._demo_memberships(group_ids, now)
         logs = self._demo_logs(first, today, rng)
         self._insert(Log.__table__, logs, None, "logs")
-        refill_log_totals(self.session.connection())  # the bulk inserts bypassed the ORM
         self.safe_commit()
         self._insert(Comment.__table__, self._demo_comments(logs, rng), None, "comments")
         counts = self._counts()
