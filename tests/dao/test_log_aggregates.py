@@ -321,73 +321,94 @@ def club(db: Session, make: Factory) -> list[int]:
     return [squad.id, crew.id, empty.id]
 
 
-@pytest.mark.parametrize("seed", [14, 2024, 90210])
-def test_random_writes_keep_every_figure_equal_to_the_logs(db, club, seed):
-    rng = random.Random(seed)
-    logs = LogDao(db, clock)
-    ids: list[int] = []
+#: The writes of the randomized test, each with its weight: through the DAO and in plain SQL.
+ACTIONS = {
+    "create": 30,
+    "sql_insert": 10,
+    "update": 20,
+    "sql_update": 10,
+    "soft": 10,
+    "restore": 8,
+    "hard": 6,
+    "sql_delete": 6,
+}
 
-    def pick() -> Log | None:
-        while ids:
-            log = db.get(Log, rng.choice(ids))
+
+class RandomWriter:
+    """Make one random write at a time to the logs, the way each kind of writer does."""
+
+    def __init__(self, db: Session, seed: int) -> None:
+        self.db = db
+        self.rng = random.Random(seed)
+        self.logs = LogDao(db, clock)
+        self.ids: list[int] = []
+
+    def step(self) -> None:
+        """Make one write of a randomly chosen kind (a create when there is no log to change)."""
+        action = self.rng.choices(tuple(ACTIONS), weights=tuple(ACTIONS.values()))[0]
+        log = None if action in ("create", "sql_insert") else self.pick()
+        if action == "sql_insert":
+            self.sql_insert()
+        elif log is None:
+            self.create()
+        else:
+            getattr(self, action)(log)
+
+    def pick(self) -> Log | None:
+        while self.ids:
+            log = self.db.get(Log, self.rng.choice(self.ids))
             if log is not None:
                 return log
         return None
 
+    def create(self) -> None:
+        log = self.logs.create(self.rng.choice(USERS), random_document(self.rng))
+        self.ids.append(log.log_id)
+
+    def sql_insert(self) -> None:
+        values = random_sql_values(self.rng)
+        user = self.rng.choice(USERS)
+        date, kind, miles = values.pop("date"), values.pop("type"), values.pop("miles")
+        self.ids.append(sql_insert(self.db, user, date, kind, miles, **values))
+
+    def update(self, log: Log) -> None:
+        if log.deleted is False:
+            self.logs.update(log, random_document(self.rng), by=log.username)
+
+    def sql_update(self, log: Log) -> None:
+        sql(
+            self.db,
+            "UPDATE logs SET date = :date, type = :type, miles = :miles, time = :time,"
+            " feel = :feel WHERE log_id = :id",
+            id=log.log_id,
+            **random_sql_values(self.rng),
+        )
+        self.db.expire(log)
+
+    def soft(self, log: Log) -> None:
+        if log.deleted is False:
+            self.logs.soft_delete(log, by=log.username)
+
+    def restore(self, log: Log) -> None:
+        sql(self.db, "UPDATE logs SET deleted = 0 WHERE log_id = :id", id=log.log_id)
+        self.db.expire(log)
+
+    def hard(self, log: Log) -> None:
+        self.logs.hard_delete(log)
+        self.ids.remove(log.log_id)
+
+    def sql_delete(self, log: Log) -> None:
+        sql(self.db, "DELETE FROM comments WHERE log_id = :id", id=log.log_id)
+        sql(self.db, "DELETE FROM logs WHERE log_id = :id", id=log.log_id)
+        self.db.expunge(log)
+        self.ids.remove(log.log_id)
+
+
+@pytest.mark.parametrize("seed", [14, 2024, 90210])
+def test_random_writes_keep_every_figure_equal_to_the_logs(db, club, seed):
+    writer = RandomWriter(db, seed)
     for step in range(1, 161):
-        action = rng.choices(
-            (
-                "create",
-                "sql_insert",
-                "update",
-                "sql_update",
-                "soft",
-                "restore",
-                "hard",
-                "sql_delete",
-            ),
-            weights=(30, 10, 20, 10, 10, 8, 6, 6),
-        )[0]
-        log = pick() if action not in ("create", "sql_insert") else None
-        if action == "create" or (log is None and action != "sql_insert"):
-            ids.append(logs.create(rng.choice(USERS), random_document(rng)).log_id)
-        elif action == "sql_insert":
-            values = random_sql_values(rng)
-            ids.append(
-                sql_insert(
-                    db,
-                    rng.choice(USERS),
-                    values.pop("date"),
-                    values.pop("type"),
-                    values.pop("miles"),
-                    **values,
-                )
-            )
-        elif action == "update" and log is not None and log.deleted is False:
-            logs.update(log, random_document(rng), by=log.username)
-        elif action == "sql_update" and log is not None:
-            values = random_sql_values(rng)
-            sql(
-                db,
-                "UPDATE logs SET date = :date, type = :type, miles = :miles, time = :time,"
-                " feel = :feel WHERE log_id = :id",
-                id=log.log_id,
-                **values,
-            )
-            db.expire(log)
-        elif action == "soft" and log is not None and log.deleted is False:
-            logs.soft_delete(log, by=log.username)
-        elif action == "restore" and log is not None:
-            sql(db, "UPDATE logs SET deleted = 0 WHERE log_id = :id", id=log.log_id)
-            db.expire(log)
-        elif action == "hard" and log is not None:
-            logs.hard_delete(log)
-            ids.remove(log.log_id)
-        elif action == "sql_delete" and log is not None:
-            sql(db, "DELETE FROM comments WHERE log_id = :id", id=log.log_id)
-            sql(db, "DELETE FROM logs WHERE log_id = :id", id=log.log_id)
-            db.expunge(log)
-            ids.remove(log.log_id)
+        writer.step()
         if step % 40 == 0:
             assert_exact(db)
     db.commit()
