@@ -6,11 +6,13 @@ from typing import Any
 
 import falcon
 
+from api.conditional import send_digest_etag
 from api.paging import path_id
 from api.registry import Auth, Endpoint
 from dao.errors import InvalidInput
 from dao.statistics import StatisticsDao
-from dao.training import INTERVALS
+from dao.training import INTERVALS, interval_start
+from dao.versions import VersionDao
 from resources.base import Resource
 from resources.log_feed import activity_links
 
@@ -20,15 +22,18 @@ class GroupStatistics(Resource):
 
     def on_get_statistics(self, req: falcon.Request, resp: falcon.Response, group_id: str) -> None:
         """Read a group's mileage and feel: all time, this year, month and week."""
+        number = path_id(group_id, "group_id")
+        today = self.services.clock().date()  # the figures and the range view link follow it
+        send_digest_etag(req, resp, self.services.dao(VersionDao, req).group(number), today)
         stats = self.services.dao(StatisticsDao, req)
-        group = stats.get_group(path_id(group_id, "group_id"))
+        group = stats.get_group(number)
         resp.media = {
             "self": f"/v2/groups/statistics/{group.id}",
             "stats": stats.for_group(group.id, group.week_start),
             "links": self.links(
                 req, "groups.leaderboard", "groups.leaderboard_interval", group_id=group.id
             )
-            + activity_links(req, self.linker, "group", group.id, self.services.clock().date()),
+            + activity_links(req, self.linker, "group", group.id, today),
         }
 
     def on_get_leaderboard(
@@ -44,8 +49,14 @@ class GroupStatistics(Resource):
                 f"'interval' must be one of {', '.join(INTERVALS)}.",
                 errors=[{"path": "interval", "message": "unknown interval"}],
             )
+        number = path_id(group_id, "group_id")
+        version = self.services.dao(VersionDao, req).group(number)
+        if version is not None:  # the board covers the logs since the interval's first day
+            today = self.services.clock().date()
+            start = interval_start(interval or "all", today, version.week_start)
+            send_digest_etag(req, resp, version, start)
         stats = self.services.dao(StatisticsDao, req)
-        group = stats.get_group(path_id(group_id, "group_id"))
+        group = stats.get_group(number)
         rows = stats.leaderboard(group.id, interval or "all", group.week_start)
         path = f"/v2/groups/leaderboard/{group.id}" + (f"/{interval}" if interval else "")
         leaders: list[dict[str, Any]] = [

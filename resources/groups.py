@@ -13,7 +13,7 @@ from typing import Any
 import falcon
 
 from api.access import authorize
-from api.conditional import check_if_match, etag_for, send_etag
+from api.conditional import check_if_match, etag_for, send_digest_etag, send_etag
 from api.links import Link, Linker, caller, with_query
 from api.paging import PAGING_QUERY, page_from, path_id, set_link_header
 from api.patching import ACCEPT_PATCH, apply_patch
@@ -22,6 +22,8 @@ from dao.groups import EDITABLE_FIELDS, GroupDao
 from dao.memberships import MembershipDao
 from dao.statistics import StatisticsDao
 from dao.teams import TeamDao
+from dao.training import interval_start
+from dao.versions import VersionDao
 from models import Group, GroupMember, User
 from resources.base import Resource
 from resources.teams import team_view
@@ -30,6 +32,8 @@ COLLECTION = Collection("groups", "group", "/v2/groups", "groups")
 #: Fields a legacy PUT replaces (left out: null); `group_title` changes only when sent.
 PUT_REPLACED = ("description", "grouppic_name", "week_start")
 
+#: The intervals of a snapshot's statistics that start on a day that depends on the date.
+SNAPSHOT_DAYS = ("year", "month", "week")
 #: Links on every group; its admins also get edit and invitation links.
 GROUP_LINKS = ("groups.item", "groups.team", "groups.members")
 #: Statistics and leaderboards are served by resources/group_statistics.py.
@@ -322,6 +326,8 @@ class Groups(Resource):
 
     def on_get_members(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
         """List a group's members of any status, by group id, paged."""
+        version = self.services.dao(VersionDao, req).group(path_id(key, "group_id"))
+        send_digest_etag(req, resp, version)
         group = self.services.dao(GroupDao, req).get(path_id(key, "group_id"))
         self._members(req, resp, f"/v2/groups/members/{group.id}", f"/v2/groups/{group.id}", group)
 
@@ -329,6 +335,7 @@ class Groups(Resource):
         self, req: falcon.Request, resp: falcon.Response, key: str, second: str
     ) -> None:
         """List a group's members of any status, by team and group name, paged."""
+        send_digest_etag(req, resp, self.services.dao(VersionDao, req).group_by_names(key, second))
         group = self.services.dao(GroupDao, req).get_by_names(key, second)
         self._members(
             req, resp, f"/v2/groups/members/{key}/{second}", f"/v2/groups/{key}/{second}", group
@@ -376,6 +383,11 @@ class Groups(Resource):
         self, req: falcon.Request, resp: falcon.Response, key: str, group_name: str
     ) -> None:
         """Read a group with all its members and its statistics."""
+        version = self.services.dao(VersionDao, req).group_by_names(key, group_name)
+        if version is not None:  # the statistics cover the logs since each interval's first day
+            today = self.services.clock().date()
+            starts = [interval_start(name, today, version.week_start) for name in SNAPSHOT_DAYS]
+            send_digest_etag(req, resp, version, *starts)
         groups = self.services.dao(GroupDao, req)
         group = groups.get_by_names(key, group_name)
         admin = self._is_admin(req, group.id)

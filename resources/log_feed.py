@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import falcon
 
+from api.conditional import send_digest_etag
 from api.links import Link, Linker
 from api.paging import LIMIT, OFFSET, path_id, set_link_header
 from api.registry import Auth, Collection, Endpoint
@@ -14,6 +15,7 @@ from dao.errors import InvalidInput
 from dao.logs import LogDao
 from dao.statistics import StatisticsDao
 from dao.users import UserDao
+from dao.versions import VersionDao
 from resources.base import Resource
 from resources.logs import FEED_PAGE, log_view
 
@@ -79,16 +81,20 @@ class LogFeed(Resource):
         size = LIMIT.parse(limit, "limit")
         start = OFFSET.parse(offset, "offset")
         logs = self.services.dao(LogDao, req)
+        versions = self.services.dao(VersionDao, req)
         if filter_by in GROUP_FILTERS:
             group_id = path_id(bucket, "bucket")
+            send_digest_etag(req, resp, versions.group(group_id))
             self.services.dao(StatisticsDao, req).get_group(group_id)
             rows, total = logs.feed_for_group(group_id, limit=size, offset=start)
         elif filter_by in USER_FILTERS:
+            send_digest_etag(req, resp, versions.user(bucket))
             user = self.services.dao(UserDao, req).get_by_username(bucket)
             rows, total = logs.feed_for_user(user.username, limit=size, offset=start)
         else:
             # "all": the caller's teams; the bucket is not used (clients send "all").
             me = req.context.user.username
+            send_digest_etag(req, resp, versions.teammates(me))
             rows, total = logs.feed_for_teammates(me, limit=size, offset=start)
         pages = {
             "first": 0,

@@ -8,11 +8,13 @@ from urllib.parse import quote
 
 import falcon
 
+from api.conditional import send_digest_etag
 from api.paging import path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.statistics import OTHER_LETTER, TYPE_LETTERS, StatisticsDao
 from dao.users import UserDao
+from dao.versions import VersionDao
 from resources.base import Resource
 
 COLLECTION = Collection(
@@ -72,12 +74,17 @@ class RangeView(Resource):
         if (last - first).days >= MAX_DAYS:
             raise _bad("end", f"A range view spans at most {MAX_DAYS} days.", "range too long")
         stats = self.services.dao(StatisticsDao, req)
+        versions = self.services.dao(VersionDao, req)
         username = group_id = None
         if filter_by in GROUP_FILTERS:
             group_id = path_id(bucket, "bucket")
+            send_digest_etag(req, resp, versions.group(group_id))
             stats.get_group(group_id)
         elif filter_by in USER_FILTERS:
+            send_digest_etag(req, resp, versions.user(bucket))
             username = self.services.dao(UserDao, req).get_by_username(bucket).username
+        else:
+            send_digest_etag(req, resp, versions.everyone())
         days = stats.range_view(exercise_types, first, last, username=username, group_id=group_id)
         path = "/".join(
             (

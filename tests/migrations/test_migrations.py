@@ -16,7 +16,7 @@ from api.db import make_engine
 from models import Log
 from models.lookups import LOOKUP_ROWS
 
-HEAD = "0013_legacy_safe_keys"
+HEAD = "0015_change_stamps"
 NOW = dt.datetime(2020, 1, 1)
 LOOKUP_COLUMNS = {
     "types": "type",
