@@ -30,8 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, cast, func, select
+from sqlalchemy import ColumnElement, String, and_, bindparam, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from dao.base import Dao
 from models import ChangeStamp, Group, GroupMember, Team, TeamGroup, TeamMember, User
@@ -44,6 +47,30 @@ class Version:
 
     stamps: str
     week_start: str | None = None
+
+
+class _AsKey(FunctionElement[str]):
+    """A group id as the text of a stamp's `name`, in the collation of the `name` column.
+
+    MariaDB's CAST(... AS CHAR) takes the connection's collation with the same weight as the
+    column's, and comparing the two fails ("illegal mix of collations"); CONCAT's result gives
+    way to the column's collation, so the primary key still serves the lookup.
+    """
+
+    type = String()
+    name = "as_key"
+    inherit_cache = True
+
+
+@compiles(_AsKey)
+def _as_key(element: _AsKey, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS VARCHAR)"
+
+
+@compiles(_AsKey, "mysql")
+@compiles(_AsKey, "mariadb")
+def _as_key_mysql(element: _AsKey, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CONCAT({compiler.process(element.clauses, **kw)})"
 
 
 def _stamp(kind: str, name: ColumnElement[Any]) -> ColumnElement[int]:
@@ -69,7 +96,7 @@ def _group_columns() -> tuple[ColumnElement[Any], ...]:
     live = aliased(GroupMember)
     return (
         Group.week_start,
-        _stamp(GROUP, cast(Group.id, String)),
+        _stamp(GROUP, _AsKey(Group.id)),
         _user_stamps(live, live.group_id == Group.id, live.deleted.is_(False)),
     )
 
