@@ -30,9 +30,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, String, and_, bindparam, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql._typing import _ColumnExpressionArgument
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -73,7 +74,7 @@ def _as_key_mysql(element: _AsKey, compiler: SQLCompiler, **kw: Any) -> str:
     return f"CONCAT({compiler.process(element.clauses, **kw)})"
 
 
-def _stamp(kind: str, name: ColumnElement[Any]) -> ColumnElement[int]:
+def _stamp(kind: str, name: _ColumnExpressionArgument[Any]) -> ColumnElement[int]:
     """Return the stamp of one user, group or team as a scalar subquery (0 when it has none)."""
     stamps = aliased(ChangeStamp)
     own = select(stamps.stamp).where(stamps.kind == kind, stamps.name == name)
@@ -92,7 +93,7 @@ def _user_stamps(member: Any, *conditions: ColumnElement[bool]) -> ColumnElement
     return total.scalar_subquery()
 
 
-def _group_columns() -> tuple[ColumnElement[Any], ...]:
+def _group_columns() -> tuple[Any, ...]:
     live = aliased(GroupMember)
     return (
         Group.week_start,
@@ -135,7 +136,7 @@ _TEAM = select(_stamp(TEAM, Team.name), _team_members()).where(
 
 
 def _teammates() -> Any:
-    me = bindparam("username")
+    me: BindParameter[str] = bindparam("username")
     mine = aliased(TeamMember)
     my_teams = and_(mine.username == me, mine.status == "accepted", mine.deleted.is_(False))
     team_stamps = aliased(ChangeStamp)
