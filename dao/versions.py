@@ -38,16 +38,18 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from dao.base import Dao
+from dao.errors import NotFound
 from models import ChangeStamp, Group, GroupMember, Team, TeamGroup, TeamMember, User
 from models.stamps import GROUP, TEAM, USER
 
 
 @dataclass(frozen=True, slots=True)
 class Version:
-    """The stamps a scope's representations depend on, and the scope's week start."""
+    """The stamps a scope's representations depend on, its week start and (a user's) name."""
 
     stamps: str
     week_start: str | None = None
+    name: str | None = None
 
 
 class _AsKey(FunctionElement[str]):
@@ -120,7 +122,7 @@ _GROUP_BY_NAMES = (
     .order_by(Group.id)
     .limit(1)
 )
-_USER = select(User.week_start, _stamp(USER, User.username)).where(
+_USER = select(User.week_start, User.username, _stamp(USER, User.username)).where(
     User.username == bindparam("username"), User.deleted.is_(False)
 )
 
@@ -169,24 +171,38 @@ def _stamps(kind: str, row: Any) -> str:
 
 
 class VersionDao(Dao):
-    """Read the version of a scope in one statement; None when the scope does not exist.
+    """Read the version of a scope in one statement.
 
-    A None lets the responder carry on to its own lookup, which answers the 404.
+    `group` and `user` stand for the target's lookup too: they raise the same NotFound, so a
+    responder that needs no more of the row than its key and week start runs no other lookup.
+    The others return None for a missing scope and let the responder's own lookup answer 404.
     """
 
     def _first(self, statement: Any, **params: Any) -> Any:
         # Core on the session's connection: no entity to build (as the caller lookup does).
         return self.session.connection().execute(statement, params).first()
 
-    def user(self, username: str) -> Version | None:
-        """Return the version of an active user's logs and shown fields."""
+    def find_user(self, username: str) -> Version | None:
+        """Return the version of an active user's logs and shown fields (`name`: as stored)."""
         row = self._first(_USER, username=username)
-        return None if row is None else Version(_stamps("u", row[1:]), row[0])
+        return None if row is None else Version(_stamps("u", row[2:]), row[0], row[1])
 
-    def group(self, group_id: int) -> Version | None:
-        """Return the version of an active group, its memberships and its members' logs."""
+    def user(self, username: str) -> Version:
+        """Return an active user's version, or raise NotFound (as `UserDao.get_by_username`)."""
+        version = self.find_user(username)
+        if version is None:
+            raise NotFound(f"There is no user '{username}'.")
+        return version
+
+    def group(self, group_id: int) -> Version:
+        """Return the version of an active group, its memberships and its members' logs.
+
+        Raise NotFound for a missing or deleted group, as `GroupDao.get` does.
+        """
         row = self._first(_GROUP, group_id=group_id)
-        return None if row is None else Version(_stamps("g", row[1:]), row[0])
+        if row is None:
+            raise NotFound(f"There is no group with id {group_id}.")
+        return Version(_stamps("g", row[1:]), row[0])
 
     def group_by_names(self, team_name: str, group_name: str) -> Version | None:
         """Return the version of a group named by team and name (the team's stamp included)."""

@@ -23,17 +23,17 @@ class GroupStatistics(Resource):
     def on_get_statistics(self, req: falcon.Request, resp: falcon.Response, group_id: str) -> None:
         """Read a group's mileage and feel: all time, this year, month and week."""
         number = path_id(group_id, "group_id")
+        group = self.services.dao(VersionDao, req).group(number)  # or 404
         today = self.services.clock().date()  # the figures and the range view link follow it
-        send_digest_etag(req, resp, self.services.dao(VersionDao, req).group(number), today)
+        send_digest_etag(req, resp, group, today)
         stats = self.services.dao(StatisticsDao, req)
-        group = stats.get_group(number)
         resp.media = {
-            "self": f"/v2/groups/statistics/{group.id}",
-            "stats": stats.for_group(group.id, group.week_start),
+            "self": f"/v2/groups/statistics/{number}",
+            "stats": stats.for_group(number, group.week_start),
             "links": self.links(
-                req, "groups.leaderboard", "groups.leaderboard_interval", group_id=group.id
+                req, "groups.leaderboard", "groups.leaderboard_interval", group_id=number
             )
-            + activity_links(req, self.linker, "group", group.id, today),
+            + activity_links(req, self.linker, "group", number, today),
         }
 
     def on_get_leaderboard(
@@ -50,15 +50,15 @@ class GroupStatistics(Resource):
                 errors=[{"path": "interval", "message": "unknown interval"}],
             )
         number = path_id(group_id, "group_id")
-        version = self.services.dao(VersionDao, req).group(number)
-        if version is not None:  # the board covers the logs since the interval's first day
-            today = self.services.clock().date()
-            start = interval_start(interval or "all", today, version.week_start)
-            send_digest_etag(req, resp, version, start)
+        group = self.services.dao(VersionDao, req).group(number)  # or 404
+        today = self.services.clock().date()
+        # The board covers the logs since the interval's first day.
+        send_digest_etag(
+            req, resp, group, interval_start(interval or "all", today, group.week_start)
+        )
         stats = self.services.dao(StatisticsDao, req)
-        group = stats.get_group(number)
-        rows = stats.leaderboard(group.id, interval or "all", group.week_start)
-        path = f"/v2/groups/leaderboard/{group.id}" + (f"/{interval}" if interval else "")
+        rows = stats.leaderboard(number, interval or "all", group.week_start)
+        path = f"/v2/groups/leaderboard/{number}" + (f"/{interval}" if interval else "")
         leaders: list[dict[str, Any]] = [
             {
                 "self": f"/v2/users/{row.username}",
@@ -77,13 +77,13 @@ class GroupStatistics(Resource):
         resp.media = {
             "self": path,
             "leaderboard": leaders,
-            "links": self.links(req, "groups.statistics", group_id=group.id)
+            "links": self.links(req, "groups.statistics", group_id=number)
             + [
                 link
                 for other in INTERVALS
                 if other != interval
                 for link in self.links(
-                    req, "groups.leaderboard_interval", rel=other, group_id=group.id, interval=other
+                    req, "groups.leaderboard_interval", rel=other, group_id=number, interval=other
                 )
             ],
         }

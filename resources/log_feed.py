@@ -13,8 +13,6 @@ from api.paging import LIMIT, OFFSET, path_id, set_link_header
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.logs import LogDao
-from dao.statistics import StatisticsDao
-from dao.users import UserDao
 from dao.versions import VersionDao
 from resources.base import Resource
 from resources.logs import FEED_PAGE, log_view
@@ -84,13 +82,12 @@ class LogFeed(Resource):
         versions = self.services.dao(VersionDao, req)
         if filter_by in GROUP_FILTERS:
             group_id = path_id(bucket, "bucket")
-            send_digest_etag(req, resp, versions.group(group_id))
-            self.services.dao(StatisticsDao, req).get_group(group_id)
+            send_digest_etag(req, resp, versions.group(group_id))  # or 404
             rows, total = logs.feed_for_group(group_id, limit=size, offset=start)
         elif filter_by in USER_FILTERS:
-            send_digest_etag(req, resp, versions.user(bucket))
-            user = self.services.dao(UserDao, req).get_by_username(bucket)
-            rows, total = logs.feed_for_user(user.username, limit=size, offset=start)
+            user = versions.user(bucket)  # or 404
+            send_digest_etag(req, resp, user)
+            rows, total = logs.feed_for_user(user.name or bucket, limit=size, offset=start)
         else:
             # "all": the caller's teams; the bucket is not used (clients send "all").
             me = req.context.user.username

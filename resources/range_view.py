@@ -13,7 +13,6 @@ from api.paging import path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.statistics import OTHER_LETTER, TYPE_LETTERS, StatisticsDao
-from dao.users import UserDao
 from dao.versions import VersionDao
 from resources.base import Resource
 
@@ -78,11 +77,11 @@ class RangeView(Resource):
         username = group_id = None
         if filter_by in GROUP_FILTERS:
             group_id = path_id(bucket, "bucket")
-            send_digest_etag(req, resp, versions.group(group_id))
-            stats.get_group(group_id)
+            send_digest_etag(req, resp, versions.group(group_id))  # or 404
         elif filter_by in USER_FILTERS:
-            send_digest_etag(req, resp, versions.user(bucket))
-            username = self.services.dao(UserDao, req).get_by_username(bucket).username
+            user = versions.user(bucket)  # or 404
+            send_digest_etag(req, resp, user)
+            username = user.name
         else:
             send_digest_etag(req, resp, versions.everyone())
         days = stats.range_view(exercise_types, first, last, username=username, group_id=group_id)

@@ -25,7 +25,7 @@ class UserActivity(Resource):
         """Read a user's mileage and feel: all time, this year, month and week."""
         # By username only: a statistics page addressed by e-mail is sent without an ETag.
         today = self.services.clock().date()  # the figures and the range view link follow it
-        send_digest_etag(req, resp, self.services.dao(VersionDao, req).user(username), today)
+        send_digest_etag(req, resp, self.services.dao(VersionDao, req).find_user(username), today)
         user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
         stats = self.services.dao(StatisticsDao, req).for_user(user.username, user.week_start)
         resp.media = {
