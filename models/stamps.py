@@ -21,7 +21,7 @@ different users never wait for one another (nor conflict in Galera's certificati
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, String
+from sqlalchemy import BigInteger, Connection, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -39,3 +39,21 @@ class ChangeStamp(Base):
     #: The username, the group id as text, or the team name.
     name: Mapped[str] = mapped_column(String(31), primary_key=True)
     stamp: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+def bump_every_user(connection: Connection) -> None:
+    """Bump every user's stamp, in the connection's transaction.
+
+    For repairs that change what the bodies show without writing the stamped tables (the totals
+    that `python -m api db refill-totals` recomputes): every tag that depends on a user moves.
+    """
+    select_users = (
+        "INSERT INTO change_stamps (kind, name, stamp) SELECT 'u', username, 1 FROM users"
+    )
+    if connection.dialect.name in ("mysql", "mariadb"):
+        statement = f"{select_users} ON DUPLICATE KEY UPDATE stamp = change_stamps.stamp + 1"
+    else:  # the WHERE tells SQLite's parser that ON CONFLICT is not a join constraint
+        statement = (
+            f"{select_users} WHERE true ON CONFLICT (kind, name) DO UPDATE SET stamp = stamp + 1"
+        )
+    connection.execute(text(statement))
