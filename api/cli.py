@@ -44,9 +44,11 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
         from sqlalchemy import create_engine
 
         from models.logs import refill_log_totals
+        from models.stamps import bump_every_user
 
         with create_engine(config.database_url).begin() as connection:
             refill_log_totals(connection)
+            bump_every_user(connection)  # the feeds' totals may have changed: new ETags
     elif args.action == "purge-idempotency-keys":
         import datetime as dt
 

@@ -149,6 +149,11 @@ class StatisticsDao(Dao):
         self._members[group_id] = [username for _, username in rows if username is not None]
         return rows[0][0]
 
+    def know_members(self, group_id: int, members: tuple[str, ...] | None) -> None:
+        """Take a group's accepted active members as already read (with its version)."""
+        if members is not None:
+            self._members[group_id] = list(members)
+
     def members(self, group_id: int) -> list[str]:
         """Return the usernames of a group's accepted, active members (as `get_group` read them).
 

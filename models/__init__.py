@@ -22,6 +22,7 @@ from models.lookups import (
     Type,
     WeekStart,
 )
+from models.stamps import ChangeStamp
 from models.types import MAX_DURATION, Duration
 from models.users import Code, EmailChange, Flair, ForgotPassword, Notification, User
 
@@ -37,6 +38,7 @@ __all__ = [
     "AuditMixin",
     "AuthSession",
     "Base",
+    "ChangeStamp",
     "Code",
     "Comment",
     "Duration",

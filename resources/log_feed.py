@@ -7,13 +7,13 @@ from urllib.parse import quote
 
 import falcon
 
+from api.conditional import send_digest_etag
 from api.links import Link, Linker
 from api.paging import LIMIT, OFFSET, path_id, set_link_header
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.logs import LogDao
-from dao.statistics import StatisticsDao
-from dao.users import UserDao
+from dao.versions import VersionDao
 from resources.base import Resource
 from resources.logs import FEED_PAGE, log_view
 
@@ -79,16 +79,19 @@ class LogFeed(Resource):
         size = LIMIT.parse(limit, "limit")
         start = OFFSET.parse(offset, "offset")
         logs = self.services.dao(LogDao, req)
+        versions = self.services.dao(VersionDao, req)
         if filter_by in GROUP_FILTERS:
             group_id = path_id(bucket, "bucket")
-            self.services.dao(StatisticsDao, req).get_group(group_id)
+            send_digest_etag(req, resp, versions.group(group_id))  # or 404
             rows, total = logs.feed_for_group(group_id, limit=size, offset=start)
         elif filter_by in USER_FILTERS:
-            user = self.services.dao(UserDao, req).get_by_username(bucket)
-            rows, total = logs.feed_for_user(user.username, limit=size, offset=start)
+            user = versions.user(bucket)  # or 404
+            send_digest_etag(req, resp, user)
+            rows, total = logs.feed_for_user(user.name or bucket, limit=size, offset=start)
         else:
             # "all": the caller's teams; the bucket is not used (clients send "all").
             me = req.context.user.username
+            send_digest_etag(req, resp, versions.teammates(me))
             rows, total = logs.feed_for_teammates(me, limit=size, offset=start)
         pages = {
             "first": 0,

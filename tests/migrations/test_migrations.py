@@ -17,7 +17,7 @@ from models import Base, Log
 from models.logs import TRIGGER_NAMES, log_trigger_ddl
 from models.lookups import LOOKUP_ROWS
 
-HEAD = "0014_log_days"
+HEAD = "0015_change_stamps"
 NOW = dt.datetime(2020, 1, 1)
 LOOKUP_COLUMNS = {
     "types": "type",
@@ -341,7 +341,7 @@ def test_the_log_days_revision_fills_both_tables_and_keeps_them_with_triggers(
     assert "log_days" not in tables(engine)
     assert triggers(engine) == {}
 
-    migrations.upgrade(scratch_url)
+    migrations.upgrade(scratch_url, "0014_log_days")
 
     totals = [("ann", "bike", 1, 10.0, 7), ("ann", "run", 2, 7.5, 10), ("bea", "yoga", 1, 0.0, 3)]
     days = [
@@ -370,3 +370,53 @@ def test_create_all_makes_the_same_triggers_as_the_migrations(
     assert triggers(engine) == model_triggers(engine)
     Base.metadata.create_all(engine)  # the tables exist: nothing is created twice
     assert triggers(engine) == model_triggers(engine)
+
+
+def _stamps(engine: Engine) -> dict[tuple[str, str], int]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT kind, name, stamp FROM change_stamps")).all()
+    return {(kind, name): stamp for kind, name, stamp in rows}
+
+
+def _triggers(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = (
+                "SELECT trigger_name FROM information_schema.triggers"
+                " WHERE trigger_schema = DATABASE()"
+            )
+        return {name for (name,) in connection.execute(text(query))}
+
+
+def test_the_stamps_revision_counts_plain_sql_writes_and_leaves_nothing_behind(
+    scratch_url: str, engine: Engine
+) -> None:
+    migrations.upgrade(scratch_url)
+    assert len({name for name in _triggers(engine) if name.startswith("stamp_")}) == 24
+    _insert_user(engine, "ann", "ann@example.com")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO logs (username, first, last, date, type, feel, time_created, deleted)"
+            " VALUES ('ann', 'F', 'L', :now, 'run', 5, :now, :no)",
+            "UPDATE logs SET feel = 6 WHERE username = 'ann'",
+            "UPDATE users SET last_signin = :now WHERE username = 'ann'",  # not shown: no bump
+            "UPDATE users SET first = 'Anna' WHERE username = 'ann'",
+            "DELETE FROM logs WHERE username = 'ann'",
+        ):
+            connection.execute(text(statement), {"now": NOW, "no": False})
+    # insert (user), insert, update, rename, delete (logs): five changes, the login none
+    assert _stamps(engine) == {("u", "ann"): 5}
+
+    migrations.downgrade(scratch_url, "0013_legacy_safe_keys")
+    assert "change_stamps" not in tables(engine)
+    assert not {name for name in _triggers(engine) if name.startswith("stamp_")}
+    with engine.begin() as connection:  # the legacy tables take writes again without them
+        connection.execute(
+            text(
+                "INSERT INTO logs (username, first, last, date, type, feel, time_created, deleted)"
+                " VALUES ('ann', 'F', 'L', :now, 'run', 5, :now, :no)"
+            ),
+            {"now": NOW, "no": False},
+        )

@@ -215,5 +215,5 @@ def test_a_groups_figures_cost_two_statements_after_the_caller_whatever_its_size
         with count_queries() as statements:
             result = client.simulate_get(path, headers=runners["alice"])
         assert result.status_code == 200, (path, result.json)
-        # the group with its members, then the figures
+        # the group's version with its members, then the figures
         assert len(after_the_caller(statements)) == 2, (path, after_the_caller(statements))
