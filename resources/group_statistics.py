@@ -29,7 +29,7 @@ class GroupStatistics(Resource):
         stats = self.services.dao(StatisticsDao, req)
         stats.know_members(number, group.members)
         resp.media = {
-            "self": f"/v2/groups/statistics/{number}",
+            "self": self.href("groups.statistics", group_id=number),
             "stats": stats.for_group(number, group.week_start),
             "links": self.links(
                 req, "groups.leaderboard", "groups.leaderboard_interval", group_id=number
@@ -60,10 +60,14 @@ class GroupStatistics(Resource):
         stats = self.services.dao(StatisticsDao, req)
         stats.know_members(number, group.members)
         rows = stats.leaderboard(number, interval or "all", group.week_start)
-        path = f"/v2/groups/leaderboard/{number}" + (f"/{interval}" if interval else "")
+        path = (
+            self.href("groups.leaderboard_interval", group_id=number, interval=interval)
+            if interval
+            else self.href("groups.leaderboard", group_id=number)
+        )
         leaders: list[dict[str, Any]] = [
             {
-                "self": f"/v2/users/{row.username}",
+                "self": self.href("users.item", username=row.username),
                 "username": row.username,
                 "first": row.first,
                 "last": row.last,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 import falcon
 
 from api.conditional import send_digest_etag
 from api.links import Link, Linker
-from api.paging import LIMIT, OFFSET, path_id, set_link_header
+from api.paging import LIMIT, OFFSET, Page, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.logs import LogDao
@@ -21,11 +20,6 @@ COLLECTION = Collection("log_feed", key="log_feed", prefix="/v2/log_feed", title
 GROUP_FILTERS = ("group", "groups")
 USER_FILTERS = ("user", "users", "username")
 FILTERS = ("all", *GROUP_FILTERS, *USER_FILTERS)
-
-
-def feed_path(filter_by: str, bucket: str, limit: int, offset: int) -> str:
-    """Return the path of one page of a feed."""
-    return f"/v2/log_feed/{quote(filter_by, safe='')}/{quote(bucket, safe='@')}/{limit}/{offset}"
 
 
 def activity_links(
@@ -93,31 +87,20 @@ class LogFeed(Resource):
             me = req.context.user.username
             send_digest_etag(req, resp, versions.teammates(me))
             rows, total = logs.feed_for_teammates(me, limit=size, offset=start)
-        pages = {
-            "first": 0,
-            "prev": max(0, start - size) if start > 0 else None,
-            "next": start + size if start + size < total else None,
-            "last": (page_count(total, size) - 1) * size if total else 0,
-        }
-        hrefs = {
-            rel: None if at is None else feed_path(filter_by, bucket, size, at)
-            for rel, at in pages.items()
-        }
-        paging: list[Link] = [
-            {"rel": rel, "href": href, "method": "GET", "title": f"The {rel} page"}
-            for rel, href in hrefs.items()
-            if href is not None
-        ]
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": feed_path(filter_by, bucket, size, start),
-            "next": hrefs["next"],
-            "prev": hrefs["prev"],
-            "pages": page_count(total, size),
-            "total": total,
-            "logs": [log_view(req, self.linker, log) for log in rows],
-            "links": paging + self.links(req, "logs.create", "api.root"),
-        }
+
+        def page(at: int) -> str:  # the feed's pages are addressed by path, not query
+            fields = {"filter_by": filter_by, "bucket": bucket, "limit": size, "offset": at}
+            return self.href("log_feed.page", **fields)
+
+        resp.media = Page(size, start).envelope(
+            resp,
+            "logs",
+            [log_view(req, self.linker, log) for log in rows],
+            total,
+            href=page,
+            pages=page_count(total, size),
+            links=self.links(req, "logs.create", "api.root"),
+        )
 
 
 ENDPOINTS = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import quote
 
 import falcon
 
@@ -87,15 +86,13 @@ class RangeView(Resource):
         else:
             send_digest_etag(req, resp, versions.everyone())
         days = stats.range_view(exercise_types, first, last, username=username, group_id=group_id)
-        path = "/".join(
-            (
-                "/v2/range_view",
-                quote(filter_by, safe=""),
-                quote(bucket, safe="@"),
-                exercise_types,
-                start,
-                end,
-            )
+        path = self.href(
+            "range_view.read",
+            filter_by=filter_by,
+            bucket=bucket,
+            exercise_types=exercise_types,
+            start=start,
+            end=end,
         )
         body = {
             "self": path,

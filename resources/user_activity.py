@@ -29,7 +29,7 @@ class UserActivity(Resource):
         user = self.services.dao(UserDao, req).get(username, viewer=caller(req))
         stats = self.services.dao(StatisticsDao, req).for_user(user.username, user.week_start)
         resp.media = {
-            "self": f"/v2/users/statistics/{user.username}",
+            "self": self.href("users.statistics", username=user.username),
             "stats": stats,
             "links": self.links(req, "users.item", username=user.username)
             + activity_links(req, self.linker, "user", user.username, today),
@@ -40,7 +40,7 @@ class UserActivity(Resource):
         user = self.services.dao(UserDao, req).get_by_username(username)
         rows = self.services.dao(FlairDao, req).of(user.username)
         resp.media = {
-            "self": f"/v2/users/flair/{user.username}",
+            "self": self.href("users.flair", username=user.username),
             "flair": [flair_view(self.linker, row) for row in rows],
             "links": self.links(req, "users.item", "flair.create", username=user.username),
         }
@@ -52,7 +52,7 @@ class UserActivity(Resource):
         user = self.services.dao(UserDao, req).get_by_username(username)
         rows = self.services.dao(NotificationDao, req).recent(user)
         resp.media = {
-            "self": f"/v2/users/notifications/{user.username}",
+            "self": self.href("users.notifications", username=user.username),
             "notifications": [notification_view(req, self.linker, row, lite=True) for row in rows],
             "links": self.links(req, "users.item", "notifications.list", username=user.username),
         }
