@@ -74,6 +74,28 @@ class IntegerParameter:
         return int(value)
 
 
+@dataclass(frozen=True, slots=True)
+class ChoiceParameter:
+    """A path parameter that is one of a few words, parsed and documented from one definition."""
+
+    choices: tuple[str, ...]
+    #: What `errors[0].message` says of any other value.
+    unknown: str
+
+    def schema(self) -> dict[str, Any]:
+        """Return the JSON Schema of the parameter, for the OpenAPI document."""
+        return {"enum": list(self.choices)}
+
+    def parse(self, value: str, name: str) -> str:
+        """Return `value` when it is one of the choices, else raise InvalidInput naming it."""
+        if value not in self.choices:
+            raise InvalidInput(
+                f"'{name}' must be one of {', '.join(self.choices)}.",
+                errors=[{"path": name, "message": self.unknown}],
+            )
+        return value
+
+
 #: A numeric id in a path: the INT primary keys of the legacy schema start at 1.
 PATH_ID = IntegerParameter(1, MAX_ID)
 LIMIT = IntegerParameter(1, MAX_LIMIT, default=DEFAULT_LIMIT)

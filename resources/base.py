@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import falcon
 
+from api.access import Target
 from api.conditional import etag_for, send_etag
 from api.links import Link
 from api.patching import ACCEPT_PATCH, apply_patch
+from api.registry import Auth, Endpoint, ParamType
 from api.services import Services
+
+#: The endpoints of an item's lifecycle: their method, link relation and the Item responder.
+LIFECYCLE = {
+    "item": ("GET", "self"),
+    "replace": ("PUT", "edit"),
+    "patch": ("PATCH", "patch"),
+    "delete": ("DELETE", "delete"),
+    "soft_delete": ("DELETE", "soft_delete"),
+}
 
 
 class Resource:
@@ -146,3 +158,57 @@ class Deletable(Item):
         """Delete the item (kept, flagged deleted)."""
         self.retire(req, target)
         self.no_content(resp)
+
+
+def item_endpoints(
+    collection: str,
+    resource: type[Item],
+    template: str,
+    *,
+    titles: Mapping[str, str],
+    target: Target[Any],
+    auth: Auth,
+    read_auth: Auth = Auth.USER,
+    read_target: Target[Any] | None = None,
+    schema: str | None = None,
+    soft_template: str | None = None,
+    suffix: str | None = None,
+    name_suffix: str = "",
+    returns: str | None = None,
+    owner_param: str | None = None,
+    params: Mapping[str, ParamType] | None = None,
+    rels: Mapping[str, str] | None = None,
+    statuses: Mapping[str, tuple[int, ...]] | None = None,
+) -> tuple[Endpoint, ...]:
+    """Declare the lifecycle endpoints of one kind of item, the ones `titles` names.
+
+    `titles` maps the steps of `LIFECYCLE` (item, replace, patch, delete, soft_delete) to
+    their titles; each becomes `<collection>.<step><name_suffix>` on `template` (the soft
+    delete on `soft_template`, suffix "soft"), served by `resource`'s Item responders. Reads
+    follow `read_auth` (and `read_target`, by default `target`), writes `auth` and
+    `owner_param`; a PUT takes `schema`, and GET, PUT and PATCH answer `returns`.
+    """
+    endpoints = []
+    for step, title in titles.items():
+        method, rel = LIFECYCLE[step]
+        read = method == "GET"
+        soft = step == "soft_delete"
+        endpoints.append(
+            Endpoint(
+                name=f"{collection}.{step}{name_suffix}",
+                method=method,
+                template=soft_template if soft and soft_template else template,
+                resource=resource,
+                suffix="soft" if soft else suffix,
+                auth=read_auth if read else auth,
+                rel=(rels or {}).get(step, rel),
+                title=title,
+                schema=schema if method == "PUT" else None,
+                owner_param=None if read else owner_param,
+                target=(read_target or target) if read else target,
+                params=dict(params or {}),
+                statuses=(statuses or {}).get(step, ()),
+                returns=returns if method in ("GET", "PUT", "PATCH") else None,
+            )
+        )
+    return tuple(endpoints)

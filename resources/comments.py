@@ -13,7 +13,7 @@ from api.registry import Auth, Collection, Endpoint
 from dao.comments import CommentDao
 from dao.errors import Forbidden
 from models import Comment
-from resources.base import Deletable, Editable
+from resources.base import Deletable, Editable, item_endpoints
 from resources.users import is_private_view
 
 COLLECTION = Collection("comments", key="comment", prefix="/v2/comments", title="comments")
@@ -146,60 +146,20 @@ ENDPOINTS = (
         schema="comment-create",
         statuses=(403, 404),
     ),
-    Endpoint(
-        name="comments.item",
-        method="GET",
-        template="/v2/comments/{comment_id}",
-        resource=Comments,
-        suffix=None,
-        auth=Auth.USER,
-        rel="self",
-        title="Read a comment",
+    *item_endpoints(
+        "comments",
+        Comments,
+        "/v2/comments/{comment_id}",
+        soft_template="/v2/comments/soft/{comment_id}",
         target=COMMENT,
-    ),
-    Endpoint(
-        name="comments.replace",
-        method="PUT",
-        template="/v2/comments/{comment_id}",
-        resource=Comments,
-        suffix=None,
         auth=Auth.OWNER,
-        rel="edit",
-        title="Replace the text of your comment",
         schema="comment-update",
-        target=COMMENT,
-    ),
-    Endpoint(
-        name="comments.patch",
-        method="PATCH",
-        template="/v2/comments/{comment_id}",
-        resource=Comments,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="patch",
-        title="Change the text of your comment (merge patch or JSON Patch)",
-        target=COMMENT,
-    ),
-    Endpoint(
-        name="comments.delete",
-        method="DELETE",
-        template="/v2/comments/{comment_id}",
-        resource=Comments,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="delete",
-        title="Delete your comment for good",
-        target=COMMENT,
-    ),
-    Endpoint(
-        name="comments.soft_delete",
-        method="DELETE",
-        template="/v2/comments/soft/{comment_id}",
-        resource=Comments,
-        suffix="soft",
-        auth=Auth.OWNER,
-        rel="soft_delete",
-        title="Delete your comment (soft delete)",
-        target=COMMENT,
+        titles={
+            "item": "Read a comment",
+            "replace": "Replace the text of your comment",
+            "patch": "Change the text of your comment (merge patch or JSON Patch)",
+            "delete": "Delete your comment for good",
+            "soft_delete": "Delete your comment (soft delete)",
+        },
     ),
 )

@@ -7,14 +7,16 @@ from typing import Any
 import falcon
 
 from api.conditional import send_digest_etag
-from api.paging import path_id
+from api.paging import ChoiceParameter, path_id
 from api.registry import Auth, Endpoint
-from dao.errors import InvalidInput
 from dao.statistics import StatisticsDao
 from dao.training import INTERVALS, interval_start
 from dao.versions import VersionDao
 from resources.base import Resource
 from resources.log_feed import activity_links
+
+#: A leaderboard's interval (all time is the board without one).
+INTERVAL = ChoiceParameter(INTERVALS, unknown="unknown interval")
 
 
 class GroupStatistics(Resource):
@@ -45,11 +47,8 @@ class GroupStatistics(Resource):
         interval: str | None = None,
     ) -> None:
         """Rank a group's members by miles, all time or in this year, month or week."""
-        if interval is not None and interval not in INTERVALS:
-            raise InvalidInput(
-                f"'interval' must be one of {', '.join(INTERVALS)}.",
-                errors=[{"path": "interval", "message": "unknown interval"}],
-            )
+        if interval is not None:
+            INTERVAL.parse(interval, "interval")
         number = path_id(group_id, "group_id")
         group = self.services.dao(VersionDao, req).group(number)  # or 404
         today = self.services.clock().date()
@@ -128,6 +127,6 @@ ENDPOINTS = (
         rel="leaderboard",
         title="Rank a group's members by miles in a year, month, week or all time",
         collection="groups",
-        params={"interval": {"enum": list(INTERVALS)}},
+        params={"interval": INTERVAL.schema()},
     ),
 )

@@ -24,8 +24,8 @@ from dao.teams import TeamDao
 from dao.training import interval_start
 from dao.versions import VersionDao
 from models import Group, GroupMember, Team, User
-from resources.base import Editable, Item
-from resources.teams import team_view
+from resources.base import Editable, Item, item_endpoints
+from resources.teams import member_fields, team_view
 
 COLLECTION = Collection("groups", "group", "/v2/groups", "groups")
 #: The intervals whose first day a group snapshot's statistics depend on (its ETag covers them).
@@ -89,13 +89,7 @@ def member_view(
 ) -> dict[str, Any]:
     """Represent one group membership (legacy MemberRow), with admin actions for admins."""
     return {
-        "self": linker.href("users.item", username=user.username),
-        "username": user.username,
-        "first": user.first,
-        "last": user.last,
-        "member_since": user.member_since,
-        "user": member.user,
-        "status": member.status,
+        **member_fields(linker, member, user),
         "links": linker.links(req, "users.item", username=user.username)
         + linker.links(
             req,
@@ -419,76 +413,35 @@ ENDPOINTS = (
         schema="group-create",
         target=NEW_GROUP_TEAM,
     ),
-    Endpoint(
-        name="groups.item",
-        method="GET",
-        template="/v2/groups/{key}",
-        resource=Groups,
-        suffix=None,
-        auth=Auth.USER,
-        rel="self",
-        title="Read a group by id",
-        params={"key": "integer"},
+    *item_endpoints(
+        "groups",
+        Groups,
+        "/v2/groups/{key}",
         target=GROUP,
-    ),
-    Endpoint(
-        name="groups.replace",
-        method="PUT",
-        template="/v2/groups/{key}",
-        resource=Groups,
-        suffix=None,
         auth=Auth.GROUP_ADMIN,
-        rel="edit",
-        title="Replace a group's details (group admins)",
         schema="group-update",
         params={"key": "integer"},
-        target=GROUP,
+        titles={
+            "item": "Read a group by id",
+            "replace": "Replace a group's details (group admins)",
+            "patch": "Change part of a group's details (group admins; merge patch or JSON Patch)",
+        },
     ),
-    Endpoint(
-        name="groups.patch",
-        method="PATCH",
-        template="/v2/groups/{key}",
-        resource=Groups,
-        suffix=None,
-        auth=Auth.GROUP_ADMIN,
-        rel="patch",
-        title="Change part of a group's details (group admins; merge patch or JSON Patch)",
-        params={"key": "integer"},
-        target=GROUP,
-    ),
-    Endpoint(
-        name="groups.item_by_names",
-        method="GET",
-        template="/v2/groups/{key}/{group_name}",
-        resource=Groups,
+    *item_endpoints(
+        "groups",
+        Groups,
+        "/v2/groups/{key}/{group_name}",
         suffix="named",
-        auth=Auth.USER,
-        rel="alternate",
-        title="Read a group by team name and group name",
+        name_suffix="_by_names",
         target=NAMED_GROUP,
-    ),
-    Endpoint(
-        name="groups.replace_by_names",
-        method="PUT",
-        template="/v2/groups/{key}/{group_name}",
-        resource=Groups,
-        suffix="named",
         auth=Auth.GROUP_ADMIN,
-        rel="edit",
-        title="Replace a group's details, by team and group name",
         schema="group-update",
-        target=NAMED_GROUP,
-    ),
-    Endpoint(
-        name="groups.patch_by_names",
-        method="PATCH",
-        template="/v2/groups/{key}/{group_name}",
-        resource=Groups,
-        suffix="named",
-        auth=Auth.GROUP_ADMIN,
-        rel="patch",
-        title="Change part of a group's details, by team and group name",
-        target=NAMED_GROUP,
+        rels={"item": "alternate"},
+        titles={
+            "item": "Read a group by team name and group name",
+            "replace": "Replace a group's details, by team and group name",
+            "patch": "Change part of a group's details, by team and group name",
+        },
     ),
     Endpoint(
         name="groups.team",

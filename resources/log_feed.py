@@ -8,9 +8,8 @@ import falcon
 
 from api.conditional import send_digest_etag
 from api.links import Link, Linker
-from api.paging import LIMIT, OFFSET, Page, path_id
+from api.paging import LIMIT, OFFSET, ChoiceParameter, Page, path_id
 from api.registry import Auth, Collection, Endpoint
-from dao.errors import InvalidInput
 from dao.logs import LogDao
 from dao.versions import VersionDao
 from resources.base import Resource
@@ -19,7 +18,7 @@ from resources.logs import FEED_PAGE, log_view
 COLLECTION = Collection("log_feed", key="log_feed", prefix="/v2/log_feed", title="the log feed")
 GROUP_FILTERS = ("group", "groups")
 USER_FILTERS = ("user", "users", "username")
-FILTERS = ("all", *GROUP_FILTERS, *USER_FILTERS)
+FILTER = ChoiceParameter(("all", *GROUP_FILTERS, *USER_FILTERS), unknown="unknown filter")
 
 
 def activity_links(
@@ -65,11 +64,7 @@ class LogFeed(Resource):
         offset: str,
     ) -> None:
         """Read a page of logs, newest first, each with its comments."""
-        if filter_by not in FILTERS:
-            raise InvalidInput(
-                f"'filter_by' must be one of {', '.join(FILTERS)}.",
-                errors=[{"path": "filter_by", "message": "unknown filter"}],
-            )
+        FILTER.parse(filter_by, "filter_by")
         size = LIMIT.parse(limit, "limit")
         start = OFFSET.parse(offset, "offset")
         logs = self.services.dao(LogDao, req)
@@ -114,7 +109,7 @@ ENDPOINTS = (
         rel="log_feed",
         title="Read a page of logs by all (your teams), group (id), user or username",
         params={
-            "filter_by": {"enum": list(FILTERS)},
+            "filter_by": FILTER.schema(),
             "bucket": {"type": "string", "minLength": 1},
             "limit": LIMIT.schema(with_default=False),
             "offset": OFFSET.schema(with_default=False),

@@ -15,7 +15,7 @@ from dao.errors import Forbidden
 from dao.logs import LogDao
 from domain.durations import format_duration
 from models import Log
-from resources.base import Deletable, Editable
+from resources.base import Deletable, Editable, item_endpoints
 from resources.comments import comment_view
 
 COLLECTION = Collection("logs", key="log", prefix="/v2/logs", title="training logs")
@@ -190,63 +190,21 @@ ENDPOINTS = (
         statuses=(403,),
         returns="log-item",
     ),
-    Endpoint(
-        name="logs.item",
-        method="GET",
-        template="/v2/logs/{log_id}",
-        resource=Logs,
-        suffix=None,
-        auth=Auth.USER,
-        rel="self",
-        title="Read a log and its comments",
-        returns="log-item",
+    *item_endpoints(
+        "logs",
+        Logs,
+        "/v2/logs/{log_id}",
+        soft_template="/v2/logs/soft/{log_id}",
         target=LOG,
-    ),
-    Endpoint(
-        name="logs.replace",
-        method="PUT",
-        template="/v2/logs/{log_id}",
-        resource=Logs,
-        suffix=None,
         auth=Auth.OWNER,
-        rel="edit",
-        title="Replace your log",
         schema="log-update",
         returns="log-item",
-        target=LOG,
-    ),
-    Endpoint(
-        name="logs.patch",
-        method="PATCH",
-        template="/v2/logs/{log_id}",
-        resource=Logs,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="patch",
-        title="Change part of your log (merge patch or JSON Patch)",
-        returns="log-item",
-        target=LOG,
-    ),
-    Endpoint(
-        name="logs.delete",
-        method="DELETE",
-        template="/v2/logs/{log_id}",
-        resource=Logs,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="delete",
-        title="Delete your log and its comments for good",
-        target=LOG,
-    ),
-    Endpoint(
-        name="logs.soft_delete",
-        method="DELETE",
-        template="/v2/logs/soft/{log_id}",
-        resource=Logs,
-        suffix="soft",
-        auth=Auth.OWNER,
-        rel="soft_delete",
-        title="Delete your log and its comments (soft delete)",
-        target=LOG,
+        titles={
+            "item": "Read a log and its comments",
+            "replace": "Replace your log",
+            "patch": "Change part of your log (merge patch or JSON Patch)",
+            "delete": "Delete your log and its comments for good",
+            "soft_delete": "Delete your log and its comments (soft delete)",
+        },
     ),
 )

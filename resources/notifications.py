@@ -19,7 +19,7 @@ from dao.errors import InvalidInput
 from dao.notifications import NotificationDao
 from dao.throttles import Limit
 from models import Notification
-from resources.base import Deletable, Editable
+from resources.base import Deletable, Editable, item_endpoints
 
 COLLECTION = Collection(
     "notifications", key="notification", prefix="/v2/notifications", title="notifications"
@@ -172,61 +172,22 @@ ENDPOINTS = (
         schema="notification-create",
         statuses=(403, 404, 429),
     ),
-    Endpoint(
-        name="notifications.item",
-        method="GET",
-        template="/v2/notifications/{notification_id}",
-        resource=Notifications,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="self",
-        title="Read one of your notifications",
-        statuses=(403,),
+    *item_endpoints(
+        "notifications",
+        Notifications,
+        "/v2/notifications/{notification_id}",
+        soft_template="/v2/notifications/soft/{notification_id}",
         target=NOTIFICATION,
-    ),
-    Endpoint(
-        name="notifications.replace",
-        method="PUT",
-        template="/v2/notifications/{notification_id}",
-        resource=Notifications,
-        suffix=None,
         auth=Auth.OWNER,
-        rel="edit",
-        title="Mark your notification viewed or not",
+        read_auth=Auth.OWNER,
         schema="notification-update",
-        target=NOTIFICATION,
-    ),
-    Endpoint(
-        name="notifications.patch",
-        method="PATCH",
-        template="/v2/notifications/{notification_id}",
-        resource=Notifications,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="patch",
-        title="Mark your notification viewed or not (merge patch or JSON Patch)",
-        target=NOTIFICATION,
-    ),
-    Endpoint(
-        name="notifications.delete",
-        method="DELETE",
-        template="/v2/notifications/{notification_id}",
-        resource=Notifications,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="delete",
-        title="Delete your notification for good",
-        target=NOTIFICATION,
-    ),
-    Endpoint(
-        name="notifications.soft_delete",
-        method="DELETE",
-        template="/v2/notifications/soft/{notification_id}",
-        resource=Notifications,
-        suffix="soft",
-        auth=Auth.OWNER,
-        rel="soft_delete",
-        title="Delete your notification (soft delete)",
-        target=NOTIFICATION,
+        statuses={"item": (403,)},
+        titles={
+            "item": "Read one of your notifications",
+            "replace": "Mark your notification viewed or not",
+            "patch": "Mark your notification viewed or not (merge patch or JSON Patch)",
+            "delete": "Delete your notification for good",
+            "soft_delete": "Delete your notification (soft delete)",
+        },
     ),
 )

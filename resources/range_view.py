@@ -8,7 +8,7 @@ import re
 import falcon
 
 from api.conditional import send_digest_etag
-from api.paging import path_id
+from api.paging import ChoiceParameter, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.statistics import OTHER_LETTER, TYPE_LETTERS, StatisticsDao
@@ -20,7 +20,7 @@ COLLECTION = Collection(
 )
 GROUP_FILTERS = ("group", "groups")
 USER_FILTERS = ("user", "users")
-FILTERS = ("all", *GROUP_FILTERS, *USER_FILTERS)
+FILTER = ChoiceParameter(("all", *GROUP_FILTERS, *USER_FILTERS), unknown="unknown filter")
 LETTERS = "".join(TYPE_LETTERS) + OTHER_LETTER
 _LETTERS = re.compile(f"^[{LETTERS}]{{1,8}}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -56,10 +56,7 @@ class RangeView(Resource):
         end: str,
     ) -> None:
         """Read one item per day with matching logs: total miles and mean feel, by date."""
-        if filter_by not in FILTERS:
-            raise _bad(
-                "filter_by", f"'filter_by' must be one of {', '.join(FILTERS)}.", "unknown filter"
-            )
+        FILTER.parse(filter_by, "filter_by")
         if not _LETTERS.match(exercise_types):
             raise _bad(
                 "exercise_types",
@@ -117,7 +114,7 @@ ENDPOINTS = (
         rel="range_view",
         title="Read daily miles and feel by all, group (id) or user, for types r, b, s, o",
         params={
-            "filter_by": {"enum": list(FILTERS)},
+            "filter_by": FILTER.schema(),
             "bucket": {"type": "string", "minLength": 1},
             "exercise_types": {"type": "string", "pattern": _LETTERS.pattern},
             "start": {"type": "string", "format": "date"},

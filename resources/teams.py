@@ -22,7 +22,7 @@ from dao.errors import InvalidInput
 from dao.teams import TeamDao
 from dao.versions import VersionDao
 from domain.roles import MembershipStatus
-from models import Group, Team, TeamMember, User
+from models import Group, GroupMember, Team, TeamMember, User
 from resources.base import Resource
 
 COLLECTION = Collection("teams", key="team", prefix="/v2/teams", title="teams")
@@ -49,6 +49,19 @@ def team_view(req: falcon.Request, linker: Linker, team: Team) -> dict[str, Any]
     }
 
 
+def member_fields(linker: Linker, member: TeamMember | GroupMember, user: User) -> dict[str, Any]:
+    """Return what a team's or a group's member list shows of one member (legacy MemberRow)."""
+    return {
+        "self": linker.href("users.item", username=user.username),
+        "username": user.username,
+        "first": user.first,
+        "last": user.last,
+        "member_since": user.member_since,
+        "user": member.user,
+        "status": member.status,
+    }
+
+
 def team_member_view(
     req: falcon.Request, linker: Linker, member: TeamMember, user: User
 ) -> dict[str, Any]:
@@ -61,17 +74,7 @@ def team_member_view(
             scope=Scope(team=member.team_name),
             team_name=member.team_name,
         )
-    return {
-        "self": linker.href("users.item", username=user.username),
-        "username": user.username,
-        "first": user.first,
-        "last": user.last,
-        "member_since": user.member_since,
-        "user": member.user,
-        "status": member.status,
-        "deleted": bool(member.deleted),
-        "links": links,
-    }
+    return {**member_fields(linker, member, user), "deleted": bool(member.deleted), "links": links}
 
 
 def team_group_view(req: falcon.Request, linker: Linker, group: Group) -> dict[str, Any]:

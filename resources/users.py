@@ -16,7 +16,7 @@ from dao.registration import RegistrationDao
 from dao.throttles import ThrottleDao
 from dao.users import EDITABLE_FIELDS, EmailChangeRequired, UserDao
 from models import User
-from resources.base import Deletable, Editable
+from resources.base import Deletable, Editable, item_endpoints
 
 COLLECTION = Collection("users", key="user", prefix="/v2/users", title="users")
 TOO_MANY_LOOKUPS = "Too many user lookups from this address; wait before asking again."
@@ -250,68 +250,25 @@ ENDPOINTS = (
         schema="user-create",
         statuses=(429,),
     ),
-    Endpoint(
-        name="users.item",
-        method="GET",
-        template="/v2/users/{username}",
-        resource=Users,
-        suffix=None,
-        auth=Auth.USER,
-        rel="self",
-        title="Read a user by username or e-mail",
-        returns="user-item",
-        target=VISIBLE_USER,
-    ),
-    Endpoint(
-        name="users.replace",
-        method="PUT",
-        template="/v2/users/{username}",
-        resource=Users,
-        suffix=None,
+    *item_endpoints(
+        "users",
+        Users,
+        "/v2/users/{username}",
+        soft_template="/v2/users/soft/{username}",
+        target=USER,
+        read_target=VISIBLE_USER,
         auth=Auth.OWNER,
-        rel="edit",
-        title="Replace your profile",
+        owner_param="username",
         schema="user-update",
-        owner_param="username",
         returns="user-item",
-        target=USER,
-    ),
-    Endpoint(
-        name="users.patch",
-        method="PATCH",
-        template="/v2/users/{username}",
-        resource=Users,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="patch",
-        title="Change part of your profile (merge patch or JSON Patch)",
-        owner_param="username",
-        returns="user-item",
-        target=USER,
-    ),
-    Endpoint(
-        name="users.delete",
-        method="DELETE",
-        template="/v2/users/{username}",
-        resource=Users,
-        suffix=None,
-        auth=Auth.OWNER,
-        rel="delete",
-        title="Delete a user for good",
-        owner_param="username",
-        target=USER,
-    ),
-    Endpoint(
-        name="users.soft_delete",
-        method="DELETE",
-        template="/v2/users/soft/{username}",
-        resource=Users,
-        suffix="soft",
-        auth=Auth.OWNER,
-        rel="delete",
-        title="Delete your account",
-        owner_param="username",
-        target=USER,
+        rels={"soft_delete": "delete"},  # as the legacy API named it
+        titles={
+            "item": "Read a user by username or e-mail",
+            "replace": "Replace your profile",
+            "patch": "Change part of your profile (merge patch or JSON Patch)",
+            "delete": "Delete a user for good",
+            "soft_delete": "Delete your account",
+        },
     ),
     Endpoint(
         name="users.update_last_login",
