@@ -643,7 +643,7 @@ class SeedDao(Dao):
         )
         group_id = (self.session.scalar(select(func.max(Group.id))) or 0) + 1
         self.session.execute(
-            insert(Group.__table__),
+            insert(Group),
             [
                 {
                     "id": group_id,
@@ -660,7 +660,7 @@ class SeedDao(Dao):
         )
         members = [BENCH_USER, *([second] if second else [])]
         self.session.execute(
-            insert(GroupMember.__table__),
+            insert(GroupMember),
             [
                 {
                     "group_id": group_id,
