@@ -798,7 +798,8 @@ def markdown_report(result: dict[str, Any]) -> str:
         f"{d.get('comments', 0):,} comments. uWSGI: {s['uwsgi'] or 'see uwsgi.ini'}. "
         f"Load average before/after: {result['loadavg_before'][0]:.2f}/"
         f"{result['loadavg_after'][0]:.2f} (other work on the machine skews the figures). "
-        f"Commit {s.get('git', 'unknown')}.",
+        f"Commit {s.get('git', 'unknown')}. Database: "
+        f"{s.get('environment', {}).get('BENCH_DATABASE', 'see bench/run.sh')}.",
         "",
         "| endpoint | req/s | p50 ms | p99 ms | baseline req/s | ratio | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -33,6 +33,7 @@
 #   BENCH_STRICT=1     exit 1 when a target of issue 7 is missed
 #   BENCH_BCRYPT_COST  bcrypt cost of the API stack           (12; --smoke: 4)
 #   SPLITS_PROCESSES, SPLITS_THREADS, DB_POOL_SIZE ...   passed to both stacks (uwsgi.ini knobs)
+#   STACK_DB_SOCKET=0  the API reaches MariaDB over TCP, not its unix socket (scripts/stack.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -145,7 +146,9 @@ prepare() {
 drive() {
     local out=$1
     shift
-    BENCH_UWSGI_SETTINGS="2 instances x ${SPLITS_PROCESSES:-nproc} processes x ${SPLITS_THREADS:-4} threads" \
+    # How the app reaches MariaDB (the unix socket unless STACK_DB_SOCKET=0), password hidden.
+    BENCH_DATABASE=$(api_stack "$DATABASE" db-url | sed -E 's#//[^@]*@#//***@#') \
+        BENCH_UWSGI_SETTINGS="2 instances x ${SPLITS_PROCESSES:-nproc} processes x ${SPLITS_THREADS:-4} threads" \
         "$PY" bench/drive.py run \
         --api "$(api_stack "$DATABASE" url)" \
         --baseline "$(baseline_stack url)/bench/baseline" \

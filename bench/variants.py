@@ -34,6 +34,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.drive import Sample, endpoints, login, machine, wrk  # noqa: E402
+from bench.pace import percentile  # noqa: E402
 
 VARIANT = re.compile(r"^(\d{1,2})x(\d{1,2})(?::((?:[A-Z_]+=[\w./:-]+,?)+))?$")
 KNOB = re.compile(r"^(DB_|SPLITS_|STACK_|PYTHON)[A-Z_]*$")
@@ -51,6 +52,32 @@ def parse_variant(text: str) -> dict[str, Any]:
             raise SystemExit(f"{name}: only DB_*, SPLITS_*, STACK_* and PYTHON* knobs")
         env[name] = value
     return {"name": text, "env": env}
+
+
+def _logs(port: int) -> list[Path]:
+    return sorted((ROOT / "var" / "bench" / str(port) / "api").glob("api-*.log"))
+
+
+def inside_worker(port: int, offsets: dict[Path, int], path: str) -> list[float]:
+    """Return the uWSGI request log's durations (ms) of `path` written after `offsets`.
+
+    uWSGI's duration runs from the moment a worker thread took the request to its last byte:
+    the time inside the worker, without the wait in the listen queue or in nginx.
+    """
+    durations = []
+    for log in _logs(port):
+        with log.open("rb") as handle:
+            handle.seek(offsets.get(log, 0))
+            for line in handle:
+                if b'"uwsgi.request"' not in line:
+                    continue
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if entry.get("path") == path:
+                    durations.append(float(entry["duration_ms"]))
+    return sorted(durations)
 
 
 def restart(port: int, database: str, env: dict[str, str]) -> None:
@@ -77,6 +104,11 @@ def restart(port: int, database: str, env: dict[str, str]) -> None:
             raise SystemExit(f"stack.sh {command} failed: {done.stderr[-1500:]}")
 
 
+def _median(values: Any) -> float:
+    values = list(values)
+    return statistics.median(values) if values else float("nan")
+
+
 def main() -> int:
     """Parse the command line, run the interleaved rounds, write the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -100,6 +132,9 @@ def main() -> int:
     samples: dict[str, dict[str, list[Sample]]] = {
         v["name"]: {e.key: [] for e in chosen} for v in variants
     }
+    inside: dict[str, dict[str, list[tuple[float, float]]]] = {
+        v["name"]: {e.key: [] for e in chosen} for v in variants
+    }
     for number in range(1, args.rounds + 1):
         for variant in variants:
             restart(args.port, database, variant["env"])
@@ -113,6 +148,7 @@ def main() -> int:
                 # Warm up first (lazy-apps: each worker imports the app, compiles its schemas
                 # and opens its pool on its first requests), then measure.
                 for seconds in (1.0, args.duration):
+                    offsets = {log: log.stat().st_size for log in _logs(args.port)}
                     sample = wrk(
                         api + endpoint.path,
                         duration=seconds,
@@ -122,6 +158,11 @@ def main() -> int:
                         body=endpoint.body,
                     )
                 samples[variant["name"]][endpoint.key].append(sample)
+                durations = inside_worker(args.port, offsets, endpoint.path)
+                if durations:
+                    inside[variant["name"]][endpoint.key].append(
+                        (percentile(durations, 50), percentile(durations, 99))
+                    )
                 print(
                     f"round {number} {variant['name']:<22} {endpoint.key:<18} "
                     f"{sample.rps:8.1f} req/s p50 {sample.p50_ms:7.2f} p99 {sample.p99_ms:7.2f} "
@@ -146,6 +187,8 @@ def main() -> int:
                     "p50_ms": statistics.median(s.p50_ms for s in runs),
                     "p99_ms": statistics.median(s.p99_ms for s in runs),
                     "errors": sum(s.errors + s.non_2xx for s in runs),
+                    "inside_p50_ms": _median(p50 for p50, _ in inside[name][key]),
+                    "inside_p99_ms": _median(p99 for _, p99 in inside[name][key]),
                     "rounds": [s.__dict__ for s in runs],
                 }
                 for key, runs in by_key.items()
@@ -163,13 +206,19 @@ def main() -> int:
         f"median of {args.rounds} interleaved rounds (each round restarts the stack once per "
         "variant). Variant: processes x threads per instance[:other knobs].",
         "",
+        "Each cell: req/s, p50 and p99 at the client (wrk), then [p50, p99 inside the worker]"
+        " from uWSGI's request log (from a thread taking the request to its last byte: no"
+        " listen-queue or nginx wait).",
+        "",
         "| variant | " + " | ".join(f"{e.title}: req/s, p50, p99 ms" for e in chosen) + " |",
         "|---|" + "---:|" * len(chosen),
     ]
     for name, by_key in result["variants"].items():
         cells = [
             f"{by_key[e.key]['rps']:.0f}, {by_key[e.key]['p50_ms']:.1f}, "
-            f"{by_key[e.key]['p99_ms']:.1f}" + (" (errors)" if by_key[e.key]["errors"] else "")
+            f"{by_key[e.key]['p99_ms']:.1f} [{by_key[e.key]['inside_p50_ms']:.0f}, "
+            f"{by_key[e.key]['inside_p99_ms']:.0f}]"
+            + (" (errors)" if by_key[e.key]["errors"] else "")
             for e in chosen
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")

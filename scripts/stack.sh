@@ -440,9 +440,6 @@ render_nginx() {
     local template servers="" n network allow=""
     mkdir -p "$NGINX_PREFIX/logs" "$NGINX_PREFIX/temp"
     cp nginx/splits-*.conf "$NGINX_PREFIX/"
-    if [[ ${STACK_BALANCE:-} == least_conn ]]; then
-        servers="        least_conn;"$'\n'
-    fi
     for ((n = 1; n <= STACK_INSTANCES; n++)); do
         servers+="        server 127.0.0.1:$(instance_port "$n") max_fails=1 fail_timeout=5s;"$'\n'
     done
