@@ -45,6 +45,13 @@ def _list(value: str, sep: str = ",") -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(sep) if item.strip())
 
 
+def _switch_interval(value: str) -> float:
+    milliseconds = float(value)
+    if not 0.05 <= milliseconds <= 100:
+        raise ConfigError(f"GIL_SWITCH_INTERVAL_MS must be 0.05-100 ms, not {value}")
+    return milliseconds
+
+
 def _networks(value: str) -> tuple[str, ...]:
     networks = _list(value)
     try:
@@ -105,6 +112,10 @@ class Config:
     db_wsrep_sync_wait: int | None = None
     #: Seconds an Idempotency-Key and its stored answer are kept.
     idempotency_key_ttl: int = 24 * 3600
+    #: How long a thread may hold the GIL while others wait for it, in ms (Python's default is
+    #: 5). Set in each uWSGI worker (api/wsgi.py): a thread back from a MariaDB round trip waits
+    #: up to this long behind a busy thread, on every round trip (docs/performance.md, "The tail").
+    gil_switch_interval_ms: float = 0.5
     log_level: str = "INFO"
     log_format: str = "json"
     metrics_allow: tuple[str, ...] = DEFAULT_METRICS_ALLOW
@@ -166,6 +177,7 @@ class Config:
                     int(env["DB_WSREP_SYNC_WAIT"]) if env.get("DB_WSREP_SYNC_WAIT") else None
                 ),
                 idempotency_key_ttl=int(env.get("IDEMPOTENCY_KEY_TTL", 24 * 3600)),
+                gil_switch_interval_ms=_switch_interval(env.get("GIL_SWITCH_INTERVAL_MS", "0.5")),
                 log_level=env.get("LOG_LEVEL", "INFO").upper(),
                 log_format=env.get("LOG_FORMAT", "json"),
                 metrics_allow=_networks(env.get("METRICS_ALLOW", ",".join(DEFAULT_METRICS_ALLOW))),

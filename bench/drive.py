@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import math
 import os
 import platform
 import re
@@ -31,21 +30,35 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WRK_SCRIPT = HERE / "wrk.lua"
+PACE_SCRIPT = HERE / "pace.py"
 LOOPBACK = re.compile(r"^http://(127\.\d+\.\d+\.\d+|localhost)(:\d+)?(/|$)")
 
-#: Issue 7's targets: an endpoint's requests/s as a share of the baseline's, side by side.
+#: An endpoint's requests/s as a share of the baseline's, side by side: issue 14's targets
+#: where it sets one, issue 7's otherwise (links, feed, the all-time leaderboard).
 BASELINE_TARGETS = {
     "links": 0.5,
-    "user": 0.2,
-    "log": 0.2,
+    "user": 0.16,
+    "log": 0.14,
     "feed": 0.1,
-    "range_view": 0.08,
+    "range_view": 0.10,
     "leaderboard": 0.08,
+    "leaderboard_week": 0.10,
+    "leaderboard_month": 0.10,
+    "leaderboard_year": 0.10,
+    "user_stats": 0.10,
+    "group_stats": 0.10,
+    "range_view_pair": 0.12,
+    "feed_304": 0.5,
+    "leaderboard_304": 0.5,
+    "range_view_304": 0.5,
 }
 POST_VS_GET_TARGET = 0.7
 LOGIN_TARGET = 0.9
-TAIL_TARGET = 4.0
+#: Issue 14: every read at half load (a fixed rate, bench/pace.py), p99 ≤ 3 x p50.
+TAIL_TARGET = 3.0
+#: Issue 7: p50 at the largest size ≤ 1.5 x at the smallest; issue 14: ≤ 1.3 x at 100k logs.
 SCALE_TARGET = 1.5
+SCALE_VS_100K_TARGET = 1.3
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,9 @@ class Endpoint:
     status: int = 200
     read: bool = True
     duration_factor: float = 1.0
+    # A conditional GET: sent with `If-None-Match: <the ETag a plain GET answered>`, it must
+    # answer 304. Until the endpoint sends an ETag the run is skipped and says "no ETag".
+    conditional: bool = False
 
 
 @dataclass
@@ -76,6 +92,7 @@ class Sample:
     requests: int
     errors: int
     non_2xx: int
+    bytes_per_request: float = 0.0
 
     @classmethod
     def from_wrk(cls, result: dict[str, Any]) -> Sample:
@@ -91,6 +108,7 @@ class Sample:
             requests=result["requests"],
             errors=errors["connect"] + errors["read"] + errors["write"] + errors["timeout"],
             non_2xx=errors["status"],
+            bytes_per_request=result["bytes"] / result["requests"] if result["requests"] else 0,
         )
 
 
@@ -115,6 +133,7 @@ class Series:
 def endpoints(summary: dict[str, Any]) -> list[Endpoint]:
     """Return the measured endpoints, built for the seeded dataset."""
     group = summary["bench_group_id"]
+    pair = summary.get("pair_group_id")
     end = dt.date.fromisoformat(summary["last_date"])
     start = end - dt.timedelta(days=89)  # 90 days, both ends included
     new_log = json.dumps(
@@ -131,6 +150,66 @@ def endpoints(summary: dict[str, Any]) -> list[Endpoint]:
         }
     )
     login = json.dumps({"username": summary["bench_user"], "password": summary["password"]})
+    feed = f"/v2/log_feed/group/{group}/10/0"
+    range_view = f"/v2/range_view/group/{group}/rbso/{start}/{end}"
+    leaderboard = f"/v2/groups/leaderboard/{group}"
+    extra = [
+        *(
+            Endpoint(
+                f"leaderboard_{interval}",
+                f"{interval} leaderboard, 50-member group",
+                "GET",
+                f"{leaderboard}/{interval}",
+                "bench",
+            )
+            for interval in ("week", "month", "year")
+        ),
+        Endpoint(
+            "user_stats",
+            "user statistics",
+            "GET",
+            f"/v2/users/statistics/{summary['bench_user']}",
+            "bench",
+        ),
+        Endpoint(
+            "group_stats",
+            "group statistics, 50 members",
+            "GET",
+            f"/v2/groups/statistics/{group}",
+            "bench",
+        ),
+    ]
+    if pair is not None:  # a dataset seeded before the seeder (seeding/dataset.py) made the pair group
+        extra.append(
+            Endpoint(
+                "range_view_pair",
+                "range view, 2-member group, 90 days",
+                "GET",
+                f"/v2/range_view/group/{pair}/rbso/{start}/{end}",
+                "bench",
+            )
+        )
+    extra += [
+        Endpoint("feed_304", "304: feed page", "GET", feed, "bench", status=304, conditional=True),
+        Endpoint(
+            "leaderboard_304",
+            "304: leaderboard",
+            "GET",
+            leaderboard,
+            "bench",
+            status=304,
+            conditional=True,
+        ),
+        Endpoint(
+            "range_view_304",
+            "304: range view, 90 days",
+            "GET",
+            range_view,
+            "bench",
+            status=304,
+            conditional=True,
+        ),
+    ]
     return [
         Endpoint("links", "GET /v2/links", "GET", "/v2/links"),
         Endpoint("user", "GET /v2/users/{u}", "GET", f"/v2/users/{summary['bench_user']}", "bench"),
@@ -139,23 +218,24 @@ def endpoints(summary: dict[str, Any]) -> list[Endpoint]:
             "feed",
             "log feed, group page of 10",
             "GET",
-            f"/v2/log_feed/group/{group}/10/0",
+            feed,
             "bench",
         ),
         Endpoint(
             "range_view",
             "range view, group, 90 days",
             "GET",
-            f"/v2/range_view/group/{group}/rbso/{start}/{end}",
+            range_view,
             "bench",
         ),
         Endpoint(
             "leaderboard",
             "leaderboard, 50-member group",
             "GET",
-            f"/v2/groups/leaderboard/{group}",
+            leaderboard,
             "bench",
         ),
+        *extra,
         Endpoint(
             "post_log", "POST /v2/logs/", "POST", "/v2/logs/", "writers", new_log, 201, read=False
         ),
@@ -182,21 +262,57 @@ def _check_loopback(url: str) -> None:
 
 
 def http(
-    method: str, url: str, body: str | None = None, token: str | None = None
+    method: str,
+    url: str,
+    body: str | None = None,
+    token: str | None = None,
+    if_none_match: str | None = None,
 ) -> tuple[int, bytes]:
     """Send one request; return its status and body."""
+    status, answer, _ = http_full(method, url, body, token, if_none_match)
+    return status, answer
+
+
+def http_full(
+    method: str,
+    url: str,
+    body: str | None = None,
+    token: str | None = None,
+    if_none_match: str | None = None,
+) -> tuple[int, bytes, dict[str, str]]:
+    """Send one request; return its status, body and headers (names in lower case)."""
     _check_loopback(url)
     headers = {"Content-Type": "application/json"} if body else {}
     if token:
         headers["Authorization"] = f"Bearer {token}"
+    if if_none_match:
+        headers["If-None-Match"] = if_none_match
     request = urllib.request.Request(  # noqa: S310 (checked: http to loopback only)
         url, data=body.encode() if body else None, method=method, headers=headers
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (loopback only)
-            return answer.status, answer.read()
+            return answer.status, answer.read(), {k.lower(): v for k, v in answer.headers.items()}
     except urllib.error.HTTPError as ex:
-        return ex.code, ex.read()
+        return ex.code, ex.read(), {k.lower(): v for k, v in ex.headers.items()}
+
+
+def etag_for(api: str, endpoint: Endpoint, token: str | None) -> tuple[str | None, str]:
+    """Read the ETag a plain GET of `endpoint` answers, and check that it gives a 304.
+
+    Return (the ETag, "") when `If-None-Match` with it answers 304, else (None, why not):
+    "no ETag" while the endpoint sends none, so the run says so instead of measuring 200s.
+    """
+    status, _, headers = http_full("GET", api + endpoint.path, token=token)
+    if status != 200:
+        return None, f"the plain GET answered {status}"
+    etag = headers.get("etag")
+    if not etag:
+        return None, "no ETag"
+    status, _, _ = http_full("GET", api + endpoint.path, token=token, if_none_match=etag)
+    if status != 304:
+        return None, f"If-None-Match with its ETag answered {status}, not 304"
+    return etag, ""
 
 
 def login(api: str, username: str, password: str) -> str:
@@ -216,7 +332,7 @@ def wrk(
     method: str = "GET",
     token: str | None = None,
     body: str | None = None,
-    delay_ms: int = 0,
+    if_none_match: str | None = None,
 ) -> Sample:
     """Run wrk once (one thread, bounded in time) and return its figures."""
     _check_loopback(url)
@@ -225,7 +341,7 @@ def wrk(
         "BENCH_METHOD": method,
         "BENCH_TOKEN": token or "",  # comma-separated: taken in turns
         "BENCH_BODY": body or "",
-        "BENCH_DELAY_MS": str(delay_ms),
+        "BENCH_IF_NONE_MATCH": if_none_match or "",
     }
     seconds = max(1, round(duration))
     command = [
@@ -246,6 +362,44 @@ def wrk(
         if line.startswith("BENCH_RESULT "):
             return Sample.from_wrk(json.loads(line.removeprefix("BENCH_RESULT ")))
     raise SystemExit(f"wrk failed ({done.returncode}): {done.stdout[-500:]} {done.stderr[-500:]}")
+
+
+def pace(
+    url: str,
+    *,
+    rate: float,
+    duration: float,
+    method: str = "GET",
+    token: str | None = None,
+    body: str | None = None,
+    if_none_match: str | None = None,
+) -> dict[str, Any]:
+    """Run bench/pace.py once (a fixed rate, bounded in time) and return its figures."""
+    _check_loopback(url)
+    command = [
+        sys.executable,
+        str(PACE_SCRIPT),
+        "--url",
+        url,
+        "--rate",
+        f"{rate:.1f}",
+        "--duration",
+        f"{duration:.1f}",
+        "--method",
+        method,
+    ]
+    if token:
+        command += ["--token", token.split(",")[0]]
+    if body:
+        command += ["--body", body]
+    if if_none_match:
+        command += ["--header", f"If-None-Match: {if_none_match}"]
+    done = subprocess.run(  # noqa: S603 (our own fixed command line)
+        command, capture_output=True, text=True, timeout=duration + 60, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench/pace.py failed ({done.returncode}): {done.stderr[-500:]}")
+    return dict(json.loads(done.stdout.splitlines()[-1]))
 
 
 # -- the machine ----------------------------------------------------------------------------
@@ -339,11 +493,21 @@ def run(args: argparse.Namespace) -> int:
         "bench": lambda: login(api, summary["bench_user"], password),
         "writers": lambda: ",".join(login(api, user, password) for user in summary["writers"]),
     }
-    _preflight(api, args.baseline, chosen, tokens)
+    skipped = _preflight(api, args.baseline, chosen, tokens)
+    chosen = [endpoint for endpoint in chosen if endpoint.key not in skipped]
     series = {endpoint.key: Series() for endpoint in chosen}
     for number in range(1, args.rounds + 1):
         for endpoint in chosen:
+            if endpoint.key in skipped:
+                continue
             token = tokens[endpoint.token_for]() if endpoint.token_for else None
+            etag = None
+            if endpoint.conditional:
+                etag, why = etag_for(api, endpoint, token)
+                if etag is None:
+                    skipped[endpoint.key] = {"title": endpoint.title, "reason": why}
+                    _say(f"round {number}/{args.rounds} {endpoint.key:<17} skipped: {why}")
+                    continue
             duration = args.duration * endpoint.duration_factor
             connections = args.connections
             if endpoint.key == "login":
@@ -358,17 +522,39 @@ def run(args: argparse.Namespace) -> int:
                 method=endpoint.method,
                 token=token,
                 body=endpoint.body,
+                if_none_match=etag,
             )
+            if etag is not None and etag_for(api, endpoint, token)[0] != etag:
+                # The ETag changed during the run: some answers were 200s, not 304s.
+                _say(f"round {number}/{args.rounds} {endpoint.key:<17} dropped: ETag changed")
+                continue
             series[endpoint.key].baselines.append(base)
             series[endpoint.key].samples.append(sample)
             _say(
-                f"round {number}/{args.rounds} {endpoint.key:<12} {sample.rps:9.1f} req/s "
+                f"round {number}/{args.rounds} {endpoint.key:<17} {sample.rps:9.1f} req/s "
                 f"p50 {sample.p50_ms:7.2f} ms p99 {sample.p99_ms:7.2f} ms | baseline "
                 f"{base.rps:9.1f} req/s  errors {sample.errors + sample.non_2xx}"
             )
+    for key in skipped:
+        series.pop(key, None)
+    for key in [key for key, s in series.items() if not s.samples]:
+        skipped[key] = {"title": key, "reason": "the ETag changed during every run"}
+        series.pop(key)
+    chosen = [endpoint for endpoint in chosen if endpoint.key in series]
     half = {} if args.no_half else _half_load(api, chosen, series, tokens, args)
     cost = int(os.environ.get("BCRYPT_COST", "12"))
     result = _result(args, summary, chosen, series, half, cost)
+    result["skipped"] = skipped
+    for key, figures in skipped.items():
+        if key in BASELINE_TARGETS:
+            result["targets"].append(
+                {
+                    "target": f"{key} ≥ {BASELINE_TARGETS[key]} x baseline",
+                    "value": None,
+                    "met": False,
+                    "note": f"not measured: {figures['reason']}",
+                }
+            )
     _write(Path(args.out), result)
     return 1 if args.strict and not all(t["met"] for t in result["targets"]) else 0
 
@@ -377,20 +563,33 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _preflight(api: str, baseline: str, chosen: list[Endpoint], tokens: dict[str, Any]) -> None:
-    """Refuse to measure an endpoint that does not answer as it should (a fast 404 is no win)."""
+def _preflight(
+    api: str, baseline: str, chosen: list[Endpoint], tokens: dict[str, Any]
+) -> dict[str, dict[str, str]]:
+    """Refuse to measure an endpoint that does not answer as it should (a fast 404 is no win).
+
+    Return the conditional endpoints that cannot be measured yet (no ETag), with the reason.
+    """
     status, _ = http("GET", baseline)
     if status != 200:
         raise SystemExit(f"the baseline at {baseline} answered {status}")
+    skipped = {}
     for endpoint in chosen:
         token = tokens[endpoint.token_for]() if endpoint.token_for else None
         first = token.split(",")[0] if token else None
+        if endpoint.conditional:
+            etag, why = etag_for(api, endpoint, first)
+            if etag is None:
+                _say(f"{endpoint.key}: not measured: {why}")
+                skipped[endpoint.key] = {"title": endpoint.title, "reason": why}
+            continue
         status, body = http(endpoint.method, api + endpoint.path, endpoint.body, first)
         if status != endpoint.status:
             raise SystemExit(
                 f"{endpoint.method} {endpoint.path} answered {status}, not {endpoint.status}: "
                 f"{body[:300]!r}"
             )
+    return skipped
 
 
 def _half_load(
@@ -399,53 +598,49 @@ def _half_load(
     series: dict[str, Series],
     tokens: dict[str, Any],
     args: argparse.Namespace,
-) -> dict[str, dict[str, float]]:
-    """Run each read endpoint paced at half its measured maximum; compare p99 with p50.
+) -> dict[str, dict[str, Any]]:
+    """Run each read endpoint at a fixed rate, half its measured maximum; compare p99 with p50.
 
-    wrk is closed-loop, so the pace comes from a pause after each response (wrk's delay()):
-    with c connections, a pause of c/rate minus the response time gives about `rate` req/s.
+    bench/pace.py sends request i at start + i / rate whatever the answers before it took
+    (open loop), so queueing shows in the tail; Debian's wrk has no fixed-rate mode.
     """
-    half: dict[str, dict[str, float]] = {}
+    half: dict[str, dict[str, Any]] = {}
     for endpoint in chosen:
         if not endpoint.read:
             continue
         target = series[endpoint.key].median("rps") / 2
-        connections = max(2, math.ceil(target * 0.02))  # a pause of about 20 ms per connection
-        cycle_ms = 1000 * connections / target  # each connection's time between two requests
         token = tokens[endpoint.token_for]() if endpoint.token_for else None
-
-        def paced(
-            pause: int,
-            seconds: float,
-            endpoint: Endpoint = endpoint,
-            token: Any = token,
-            connections: int = connections,
-        ) -> Sample:
-            return wrk(
-                api + endpoint.path,
-                duration=seconds,
-                connections=connections,
-                method=endpoint.method,
-                token=token,
-                body=endpoint.body,
-                delay_ms=pause,
-            )
-
-        # The response time adds to each pause: measure it on one idle connection, subtract it.
-        probe = paced(0, 2, connections=1)
-        sample = paced(max(1, round(cycle_ms - probe.p50_ms)), args.duration * 2)
+        etag = None
+        if endpoint.conditional:
+            etag = etag_for(api, endpoint, token)[0]
+            if etag is None:
+                continue
+        figures = pace(
+            api + endpoint.path,
+            rate=target,
+            duration=args.duration * 2,
+            method=endpoint.method,
+            token=token,
+            body=endpoint.body,
+            if_none_match=etag,
+        )
+        wrong = sum(n for code, n in figures["statuses"].items() if int(code) != endpoint.status)
         half[endpoint.key] = {
             "target_rps": target,
-            "rps": sample.rps,
-            "connections": connections,
-            "p50_ms": sample.p50_ms,
-            "p99_ms": sample.p99_ms,
-            "p99_over_p50": sample.p99_ms / sample.p50_ms if sample.p50_ms else float("nan"),
-            "errors": sample.errors + sample.non_2xx,
+            "rps": figures["rps"],
+            "connections": figures["connections"],
+            "p50_ms": figures["p50_ms"],
+            "p99_ms": figures["p99_ms"],
+            "p99_over_p50": figures["p99_ms"] / figures["p50_ms"]
+            if figures["p50_ms"]
+            else float("nan"),
+            "send_lag_p99_ms": figures["send_lag_p99_ms"],
+            "errors": figures["errors"] + wrong,
         }
         _say(
-            f"half load {endpoint.key:<12} {sample.rps:8.1f}/{target:8.1f} req/s "
-            f"p50 {sample.p50_ms:6.2f} ms p99 {sample.p99_ms:6.2f} ms"
+            f"half load {endpoint.key:<17} {figures['rps']:8.1f}/{target:8.1f} req/s "
+            f"p50 {figures['p50_ms']:6.2f} ms p99 {figures['p99_ms']:6.2f} ms "
+            f"(generator lag p99 {figures['send_lag_p99_ms']:.2f} ms)"
         )
     return half
 
@@ -455,7 +650,7 @@ def _result(
     summary: dict[str, Any],
     chosen: list[Endpoint],
     series: dict[str, Series],
-    half: dict[str, dict[str, float]],
+    half: dict[str, dict[str, Any]],
     cost: int,
 ) -> dict[str, Any]:
     rows = {}
@@ -470,6 +665,8 @@ def _result(
             "p99_ms": s.median("p99_ms"),
             "baseline_rps": s.median("rps", baseline=True),
             "ratio": s.ratio(),
+            "status": endpoint.status,
+            "bytes_per_request": s.median("bytes_per_request"),
             "errors": sum(x.errors + x.non_2xx for x in s.samples),
             "rounds": [x.__dict__ for x in s.samples],
         }
@@ -488,6 +685,16 @@ def _result(
             "wrk_threads": 1,
             "bcrypt_cost": cost,
             "uwsgi": os.environ.get("BENCH_UWSGI_SETTINGS", ""),
+            "half_load": "bench/pace.py, a fixed rate (open loop) at half the maximum",
+            # What a re-run needs: the commit and every knob that reached the stacks.
+            "git": _git_commit(),
+            "environment": {
+                name: value
+                for name, value in sorted(os.environ.items())
+                if name.startswith(("BENCH_", "SPLITS_", "STACK_", "DB_", "MARIADB_"))
+                and "PASSWORD" not in name
+                and "SECRET" not in name
+            },
         },
         "dataset": summary["counts"],
         "endpoints": rows,
@@ -500,8 +707,32 @@ def _result(
     }
 
 
+def _git_commit() -> str:
+    """Return the commit the run measured, with "+dirty" when the tree had changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],  # noqa: S607 (a fixed command)
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607
+            cwd=HERE,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("+dirty" if dirty else "")
+
+
 def _targets(
-    rows: dict[str, Any], half: dict[str, dict[str, float]], cores: int, check: float
+    rows: dict[str, Any], half: dict[str, dict[str, Any]], cores: int, check: float
 ) -> list[dict[str, Any]]:
     targets = []
     for key, minimum in BASELINE_TARGETS.items():
@@ -566,7 +797,9 @@ def markdown_report(result: dict[str, Any]) -> str:
         f"Dataset: {d.get('logs', 0):,} logs, {d.get('users', 0):,} users, "
         f"{d.get('comments', 0):,} comments. uWSGI: {s['uwsgi'] or 'see uwsgi.ini'}. "
         f"Load average before/after: {result['loadavg_before'][0]:.2f}/"
-        f"{result['loadavg_after'][0]:.2f} (other work on the machine skews the figures).",
+        f"{result['loadavg_after'][0]:.2f} (other work on the machine skews the figures). "
+        f"Commit {s.get('git', 'unknown')}. Database: "
+        f"{s.get('environment', {}).get('BENCH_DATABASE', 'see bench/run.sh')}.",
         "",
         "| endpoint | req/s | p50 ms | p99 ms | baseline req/s | ratio | errors |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -576,19 +809,26 @@ def markdown_report(result: dict[str, Any]) -> str:
             f"| {row['title']} | {row['rps']:.1f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
             f"{row['baseline_rps']:.1f} | {row['ratio']:.3f} | {row['errors']} |"
         )
+    for figures in result.get("skipped", {}).values():
+        lines.append(
+            f"| {figures['title']} | - | - | - | - | - | not measured: {figures['reason']} |"
+        )
     if result["half_load"]:
         lines += [
             "",
-            "Half load (paced at half the maximum above):",
+            f"Half load: a fixed rate at half the maximum above (bench/pace.py, open loop; "
+            f"latency counts from each request's due time). Target: p99 ≤ {TAIL_TARGET} x p50.",
             "",
-            "| endpoint | target req/s | achieved req/s | p50 ms | p99 ms | p99/p50 |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| endpoint | target req/s | achieved req/s | p50 ms | p99 ms | p99/p50 | "
+            "generator lag p99 ms | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for key, h in result["half_load"].items():
             lines.append(
                 f"| {result['endpoints'][key]['title']} | {h['target_rps']:.1f} | "
                 f"{h['rps']:.1f} | {h['p50_ms']:.2f} | {h['p99_ms']:.2f} | "
-                f"{h['p99_over_p50']:.2f} |"
+                f"{h['p99_over_p50']:.2f} | {h.get('send_lag_p99_ms', 0):.2f} | "
+                f"{h.get('errors', 0)} |"
             )
     if result["endpoints"].get("login"):
         login_figures = result["login"]
@@ -604,7 +844,10 @@ def markdown_report(result: dict[str, Any]) -> str:
     lines += ["", "| target | value | met |", "|---|---:|---|"]
     for target in result["targets"]:
         met = "yes" if target["met"] else "**no**"
-        lines.append(f"| {target['target']} | {target['value']:.3f} | {met} |")
+        value = "-" if target["value"] is None else f"{target['value']:.3f}"
+        if target.get("note"):
+            met += f" ({target['note']})"
+        lines.append(f"| {target['target']} | {value} | {met} |")
     return "\n".join(lines) + "\n"
 
 
@@ -622,12 +865,18 @@ def scale(args: argparse.Namespace) -> int:
         "",
         "Each cell: requests/s, p50, and the ratio to the baseline run beside it. The runs at",
         "different sizes happen minutes apart, so the machine's other load differs between",
-        "them; the last column divides out the baseline to compare like with like.",
+        "them; the third-last column divides out the baseline to compare like with like.",
+        "",
+        "Issue 14 compares the largest size with the 100k-log run (seeded with 100k; the",
+        "benchmark's writes add to it): p50 at the largest ≤ "
+        f"{SCALE_VS_100K_TARGET} x p50 at 100k.",
         "",
         "| endpoint | " + " | ".join(f"{r['dataset']['logs']:,} logs" for r in runs) + " | "
-        f"p50 at largest / smallest | met (≤ {SCALE_TARGET}) | same, relative to the baseline |",
-        "|---|" + "---:|" * len(runs) + "---:|---|---:|",
+        f"p50 at largest / smallest | met (≤ {SCALE_TARGET}) | same, relative to the baseline | "
+        f"p50 at largest / at 100k | met (≤ {SCALE_VS_100K_TARGET}) |",
+        "|---|" + "---:|" * len(runs) + "---:|---|---:|---:|---|",
     ]
+    hundred_k = next((r for r in runs if r.get("label", "").startswith("100000 ")), None)
     combined: dict[str, Any] = {"machine": smallest["machine"], "sizes": [], "endpoints": {}}
     combined["sizes"] = [r["dataset"]["logs"] for r in runs]
     for key, row in smallest["endpoints"].items():
@@ -645,16 +894,28 @@ def scale(args: argparse.Namespace) -> int:
         # factor with the machine's speed at the time of each run divided out.
         relative = row["ratio"] / largest["ratio"] if largest and largest["ratio"] else float("nan")
         met = growth <= SCALE_TARGET
+        middle = None
+        if hundred_k is not None and hundred_k is not runs[-1]:
+            middle = hundred_k["endpoints"].get(key)
+        vs_100k = (
+            largest["p50_ms"] / middle["p50_ms"]
+            if largest and middle and middle["p50_ms"]
+            else float("nan")
+        )
+        met_100k = vs_100k <= SCALE_VS_100K_TARGET
         combined["endpoints"][key] = {
             "p50_ms": [r["endpoints"].get(key, {}).get("p50_ms") for r in runs],
             "rps": [r["endpoints"].get(key, {}).get("rps") for r in runs],
             "growth": growth,
             "relative_growth": relative,
             "met": met,
+            "growth_vs_100k": vs_100k,
+            "met_vs_100k": met_100k if middle else None,
         }
         lines.append(
             f"| {row['title']} | " + " | ".join(cells) + f" | {growth:.2f} | "
-            f"{'yes' if met else '**no**'} | {relative:.2f} |"
+            f"{'yes' if met else '**no**'} | {relative:.2f} | {vs_100k:.2f} | "
+            f"{'-' if not middle else 'yes' if met_100k else '**no**'} |"
         )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

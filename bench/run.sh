@@ -3,7 +3,8 @@
 #
 #   bench/run.sh            every endpoint against the baseline, 3 interleaved rounds, then the
 #                           half-load runs; writes bench/results/latest.{json,md}
-#   bench/run.sh --scale    feed, range view and leaderboard at 10k, 100k and 1M logs; writes
+#   bench/run.sh --scale    the date-bounded and group reads (feed, range views, leaderboards,
+#                           statistics) at 10k, 100k and 1M logs; writes
 #                           bench/results/scale-<logs>.{json,md} and bench/results/scale.{json,md}
 #   bench/run.sh --smoke    a few seconds: a tiny dataset, one short round; proves the harness
 #                           works (CI); writes bench/results/smoke.{json,md}
@@ -24,12 +25,15 @@
 #   BENCH_PORT         the API stack's nginx port; the baseline's is BENCH_PORT+10   (8090)
 #   MARIADB_DIR, MARIADB_PORT   the benchmark's own MariaDB     (var/mariadb-bench, 3328)
 #   BENCH_ONLY         comma-separated endpoint keys to measure (links,user,log,feed,range_view,
-#                      leaderboard,post_log,login)                             (all)
+#                      range_view_pair,leaderboard,leaderboard_week,leaderboard_month,
+#                      leaderboard_year,user_stats,group_stats,feed_304,leaderboard_304,
+#                      range_view_304,post_log,login)                          (all)
 #   BENCH_OUT          results path without extension            (bench/results/latest)
 #   BENCH_KEEP=1       leave both stacks running afterwards
 #   BENCH_STRICT=1     exit 1 when a target of issue 7 is missed
 #   BENCH_BCRYPT_COST  bcrypt cost of the API stack           (12; --smoke: 4)
 #   SPLITS_PROCESSES, SPLITS_THREADS, DB_POOL_SIZE ...   passed to both stacks (uwsgi.ini knobs)
+#   STACK_DB_SOCKET=0  the API reaches MariaDB over TCP, not its unix socket (scripts/stack.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -63,6 +67,8 @@ else
     BENCH_DURATION=${BENCH_DURATION:-5}
 fi
 BENCH_SCALES=${BENCH_SCALES:-10000 100000 1000000}
+# What --scale measures at every size (bench/drive.py's SCALE_ENDPOINTS).
+SCALE_ONLY=${BENCH_ONLY:-feed,range_view,range_view_pair,leaderboard,leaderboard_week,leaderboard_month,leaderboard_year,user_stats,group_stats}
 # A MariaDB server of the benchmark's own (data kept in var/mariadb-bench between runs, so a
 # seeded million logs is seeded once): the test suites' servers never share its CPU or cache.
 export MARIADB_DIR=${MARIADB_DIR:-$ROOT/var/mariadb-bench}
@@ -140,7 +146,9 @@ prepare() {
 drive() {
     local out=$1
     shift
-    BENCH_UWSGI_SETTINGS="2 instances x ${SPLITS_PROCESSES:-nproc} processes x ${SPLITS_THREADS:-4} threads" \
+    # How the app reaches MariaDB (the unix socket unless STACK_DB_SOCKET=0), password hidden.
+    BENCH_DATABASE=$(api_stack "$DATABASE" db-url | sed -E 's#//[^@]*@#//***@#') \
+        BENCH_UWSGI_SETTINGS="2 instances x ${SPLITS_PROCESSES:-nproc} processes x ${SPLITS_THREADS:-4} threads" \
         "$PY" bench/drive.py run \
         --api "$(api_stack "$DATABASE" url)" \
         --baseline "$(baseline_stack url)/bench/baseline" \
@@ -175,8 +183,7 @@ main() {
             local logs outputs=()
             for logs in $BENCH_SCALES; do
                 prepare "$logs"
-                drive "$RESULTS/scale-$logs" --label "$logs logs" \
-                    --only feed,range_view,leaderboard --no-half
+                drive "$RESULTS/scale-$logs" --label "$logs logs" --only "$SCALE_ONLY" --no-half
                 outputs+=("$RESULTS/scale-$logs.json")
             done
             "$PY" bench/drive.py scale --out "$RESULTS/scale" "${outputs[@]}"

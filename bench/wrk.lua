@@ -1,13 +1,14 @@
 -- One wrk script for every benchmarked request. Settings come from the environment:
 --   BENCH_METHOD (GET), BENCH_TOKEN (adds "Authorization: Bearer ..."; several, comma-separated,
 --   are taken in turns, one per request), BENCH_BODY (a JSON body),
---   BENCH_DELAY_MS (pause each connection between requests: a paced, half-load run).
+--   BENCH_IF_NONE_MATCH (adds "If-None-Match: ..."; a conditional GET that answers 304).
+-- (The half-load runs use bench/pace.py: wrk 4 has no fixed-rate mode.)
 -- done() prints one JSON line that bench/drive.py reads: requests, seconds, errors and latency
 -- percentiles in microseconds.
 local method = os.getenv("BENCH_METHOD") or "GET"
 local token = os.getenv("BENCH_TOKEN")
 local body = os.getenv("BENCH_BODY")
-local delay_ms = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+local if_none_match = os.getenv("BENCH_IF_NONE_MATCH")
 
 wrk.method = method
 local tokens = {}
@@ -30,10 +31,8 @@ if body and body ~= "" then
   wrk.headers["Content-Type"] = "application/json"
 end
 
-if delay_ms > 0 then
-  function delay()
-    return delay_ms
-  end
+if if_none_match and if_none_match ~= "" then
+  wrk.headers["If-None-Match"] = if_none_match
 end
 
 function done(summary, latency, requests)

@@ -4,7 +4,10 @@
 #   scripts/mariadb.sh up            install (once) and start the server, create user and database
 #   scripts/mariadb.sh down          stop the server started by `up`
 #   scripts/mariadb.sh status        say whether it is running (exit 0) or not (exit 3)
-#   scripts/mariadb.sh url           print the SQLAlchemy URL of the database
+#   scripts/mariadb.sh url           print the SQLAlchemy URL of the database (TCP, 127.0.0.1)
+#   scripts/mariadb.sh socket-url    the same over the server's unix socket (same host only:
+#                                    no TCP/IP stack per query; issue 14 measured 97 µs per
+#                                    point query against 249 µs over 127.0.0.1)
 #   scripts/mariadb.sh createdb NAME create database NAME (utf8mb4) usable by the splits user
 #   scripts/mariadb.sh dropdb NAME   drop database NAME
 #
@@ -198,6 +201,7 @@ main() {
         down) cmd_down ;;
         status) cmd_status ;;
         url) echo "mysql+pymysql://$APP_USER:$APP_PASSWORD@127.0.0.1:$MARIADB_PORT/$MARIADB_DATABASE" ;;
+        socket-url) echo "mysql+pymysql://$APP_USER:$APP_PASSWORD@/$MARIADB_DATABASE?unix_socket=$SOCKET" ;;
         createdb)
             require_running
             create_database "${2:-}"
@@ -208,7 +212,7 @@ main() {
             root_sql -e "DROP DATABASE IF EXISTS \`$2\`"
             ;;
         *)
-            echo "usage: $0 up|down|status|url|createdb NAME|dropdb NAME" >&2
+            echo "usage: $0 up|down|status|url|socket-url|createdb NAME|dropdb NAME" >&2
             exit 2
             ;;
     esac

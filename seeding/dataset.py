@@ -42,6 +42,9 @@ SEED_APP = "splits-seed"
 BENCH_USER = "bench"
 BENCH_GROUP = "bench"
 BENCH_GROUP_SIZE = 50
+#: A second benchmark group of two members (the benchmark user and the next runner): what a
+#: small group's range view, statistics and leaderboard cost is measured on it.
+BENCH_PAIR_GROUP = "bench-pair"
 #: How many runners outside the benchmark group write the benchmark's logs: one per wrk
 #: connection, as a club's writes come from many runners (one user's concurrent writes would
 #: queue on that user's row of log_totals, which real traffic never does).
@@ -163,6 +166,7 @@ class SeedSummary:
     first_date: str
     last_date: str
     seconds: float = 0.0
+    pair_group_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the summary as plain JSON-ready data."""
@@ -177,6 +181,7 @@ class SeedSummary:
             "first_date": self.first_date,
             "last_date": self.last_date,
             "seconds": round(self.seconds, 2),
+            "pair_group_id": self.pair_group_id,
         }
 
 
@@ -248,6 +253,7 @@ class SeedDao(Dao):
         wanted = {"users": plan.users, "logs": plan.logs, "comments": plan.comments}
         if group_id is None or any(counts[name] < n for name, n in wanted.items()):
             return None
+        self._pair_group()  # a dataset seeded before the pair group existed gets it now
         return self._summary(plan, counts, group_id)
 
     def run(
@@ -302,7 +308,9 @@ class SeedDao(Dao):
             "comments",
             total=plan.comments,
         )
-        summary = self._summary(plan, self._counts(), group_base)
+        counts = self._counts()  # the plan's rows; the pair group is the benchmark's extra
+        self._pair_group()
+        summary = self._summary(plan, counts, group_base)
         return SeedSummary(**{**summary.as_dict(), "seconds": time.monotonic() - started})
 
     # -- generation ---------------------------------------------------------------------------
@@ -613,6 +621,65 @@ class SeedDao(Dao):
         self.safe_commit("The seeded rows collide with existing data; seed an empty database.")
         bar.advance(len(chunk))
 
+    def _pair_group(self) -> int:
+        """Create the two-member benchmark group unless it exists; return its id."""
+        found = self.session.scalar(
+            select(func.min(Group.id)).where(Group.group_name == BENCH_PAIR_GROUP)
+        )
+        if found is not None:
+            return int(found)
+        bench_group, now = self.session.execute(
+            select(Group.id, Group.created_date)
+            .where(Group.group_name == BENCH_GROUP)
+            .order_by(Group.id)
+            .limit(1)
+        ).one()  # its date, not the clock's: the same plan seeds the same rows
+        second = self.session.scalar(
+            select(func.min(GroupMember.username)).where(
+                GroupMember.group_id == bench_group,
+                GroupMember.status == ACCEPTED,
+                GroupMember.username != BENCH_USER,
+            )
+        )
+        group_id = (self.session.scalar(select(func.max(Group.id))) or 0) + 1
+        self.session.execute(
+            insert(Group),
+            [
+                {
+                    "id": group_id,
+                    "group_name": BENCH_PAIR_GROUP,
+                    "group_title": "Benchmark pair",
+                    "description": "A two-member group for the benchmark.",
+                    "week_start": "monday",
+                    "deleted": False,
+                    "version": 1,
+                    "created_date": now,
+                    "created_app": SEED_APP,
+                }
+            ],
+        )
+        members = [BENCH_USER, *([second] if second else [])]
+        self.session.execute(
+            insert(GroupMember),
+            [
+                {
+                    "group_id": group_id,
+                    "group_name": BENCH_PAIR_GROUP,
+                    "username": username,
+                    "status": ACCEPTED,
+                    "user": MemberRole.USER,  # no admin: the benchmark only reads it
+                    "deleted": False,
+                    "version": 1,
+                    "created_date": now,
+                    "created_user": username,
+                    "created_app": SEED_APP,
+                }
+                for username in members
+            ],
+        )
+        self.safe_commit("The benchmark pair group collides with existing data.")
+        return group_id
+
     def analyze(self) -> None:
         """Refresh MySQL/MariaDB's index statistics, as an operator would after a bulk load.
 
@@ -665,6 +732,9 @@ class SeedDao(Dao):
         )
         # The dates come from the data, so a dataset reused on a later day is described right.
         first, last = self.session.execute(select(func.min(Log.date), func.max(Log.date))).one()
+        pair = self.session.scalar(
+            select(func.min(Group.id)).where(Group.group_name == BENCH_PAIR_GROUP)
+        )
         start = plan.until - dt.timedelta(days=HISTORY_DAYS - 1)
         return SeedSummary(
             counts=counts,
@@ -676,4 +746,5 @@ class SeedDao(Dao):
             writers=tuple(self.session.scalars(outsiders)) or (BENCH_USER,),
             first_date=(first or start).isoformat(),
             last_date=(last or plan.until).isoformat(),
+            pair_group_id=pair,
         )

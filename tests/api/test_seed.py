@@ -8,7 +8,7 @@ import json
 import math
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from api.cli import main
@@ -16,7 +16,15 @@ from api.db import make_engine
 from dao.errors import Conflict, InvalidInput
 from dao.training import miles_from
 from models import EXERCISE_TYPES, Comment, Group, GroupMember, Log, TeamGroup, TeamMember, User
-from seeding.dataset import BENCH_GROUP_SIZE, BENCH_USER, BENCH_WRITERS, Progress, SeedDao, SeedPlan
+from seeding.dataset import (
+    BENCH_GROUP_SIZE,
+    BENCH_PAIR_GROUP,
+    BENCH_USER,
+    BENCH_WRITERS,
+    Progress,
+    SeedDao,
+    SeedPlan,
+)
 from tests.factories import password_hash
 from tests.totals import recomputed, recomputed_days, stored, stored_days
 
@@ -237,3 +245,30 @@ def test_index_statistics_are_refreshed_after_a_bulk_load(database_url):
         SeedDao(session).analyze()
         assert session.scalar(select(func.count()).select_from(Group)) is not None
     engine.dispose()
+
+
+def test_the_pair_group_has_the_benchmark_user_and_one_more(seeded, db):
+    group = db.get(Group, seeded.pair_group_id)
+    assert group is not None and group.group_name == BENCH_PAIR_GROUP
+    members = db.execute(
+        select(GroupMember.username, GroupMember.status).where(
+            GroupMember.group_id == seeded.pair_group_id
+        )
+    ).all()
+    assert len(members) == 2 and {status for _, status in members} == {"accepted"}
+    assert BENCH_USER in {username for username, _ in members}
+    # Both members are in the benchmark group too: they have its activity, and the writers
+    # (outside the benchmark group) never change what the pair's reads return.
+    in_group = select(GroupMember.username).where(GroupMember.group_id == seeded.bench_group_id)
+    assert {username for username, _ in members} <= set(db.scalars(in_group).all())
+
+
+def test_reusing_a_dataset_without_the_pair_group_adds_it(seeded, db):
+    pair = seeded.pair_group_id
+    db.execute(delete(GroupMember).where(GroupMember.group_id == pair))
+    db.execute(delete(Group).where(Group.id == pair))
+    db.flush()
+    again = SeedDao(db).existing(PLAN)
+    assert again is not None and again.pair_group_id is not None
+    assert db.get(Group, again.pair_group_id).group_name == BENCH_PAIR_GROUP
+    assert SeedDao(db).existing(PLAN).pair_group_id == again.pair_group_id  # created once

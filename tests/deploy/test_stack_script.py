@@ -50,6 +50,19 @@ def test_url_follows_the_port() -> None:
     assert run("url", STACK_PORT="18123").stdout.strip() == "http://127.0.0.1:18123"
 
 
+def test_the_app_reaches_its_own_mariadb_over_the_unix_socket(tmp_path: Path) -> None:
+    env = {"MARIADB_DIR": str(tmp_path / "db"), "STACK_DATABASE": "splits_x"}
+    socket = run("db-url", **env).stdout.strip()
+    assert (
+        socket == f"mysql+pymysql://splits:splits@/splits_x?unix_socket={tmp_path}/db/mariadb.sock"
+    )
+    tcp = run("db-url", STACK_DB_SOCKET="0", MARIADB_PORT="13999", **env).stdout.strip()
+    assert tcp == "mysql+pymysql://splits:splits@127.0.0.1:13999/splits_x"
+    # A database given by URL is used as given, socket or not.
+    given = "mysql+pymysql://u:p@db.example:3306/splits"
+    assert run("db-url", STACK_DATABASE_URL=given, **env).stdout.strip() == given
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -58,6 +71,7 @@ def test_url_follows_the_port() -> None:
         ("STACK_READ_TIMEOUT", "forever"),
         ("STACK_INSTANCES", "0"),
         ("STACK_METRICS_ALLOW", "10.0.0.0/8;allow all"),
+        ("STACK_DB_SOCKET", "yes"),
     ],
 )
 def test_bad_settings_are_refused_before_anything_starts(name: str, value: str) -> None:

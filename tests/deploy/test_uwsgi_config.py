@@ -112,6 +112,24 @@ def test_env_knobs_size_the_instance(instance: Instance) -> None:
     assert "thunder lock: disabled" in log
 
 
+def test_the_default_shape_is_one_process_per_core_with_four_threads(tmp_path: Path) -> None:
+    # The shape the tail study kept (docs/performance.md, "The tail"): threads carry the cheap
+    # reads, the app's short GIL switch interval keeps their tail down.
+    running = start(tmp_path)
+    try:
+        wait_serving(running)
+        log = running.log_text()
+    finally:
+        running.process.kill()
+        running.process.wait(timeout=30)
+    cores = os.cpu_count() or 1
+    # uWSGI counts a worker's threads as its "cores".
+    assert f"spawned uWSGI worker {cores} (pid: " in log
+    assert f"spawned uWSGI worker {cores + 1} " not in log
+    assert log.count(", cores: 4)") == cores
+    assert "*** Operational MODE: preforking+threaded ***" in log
+
+
 def test_each_request_is_one_json_log_line_with_the_request_id(instance: Instance) -> None:
     instance.get("/ping?x=1", headers={"X-Request-ID": "abc-123"})
     deadline = time.monotonic() + 5
