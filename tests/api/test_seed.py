@@ -237,9 +237,10 @@ def test_the_command_prints_json_and_reuses(sqlite_env, capsys):
     assert hashed.startswith("$2b$04$")
 
 
-def test_index_statistics_are_refreshed_after_a_bulk_load(database_url):
+def test_index_statistics_are_refreshed_after_a_bulk_load(engine, database_url):
     # Its own engine: ANALYZE TABLE commits implicitly, so it must stay out of the test's
-    # outer transaction. On SQLite it does nothing.
+    # outer transaction (`engine` is asked for only to have the schema migrated first: run
+    # alone, this test found no tables). On SQLite it does nothing.
     engine = make_engine(database_url)
     with Session(engine) as session:
         SeedDao(session).analyze()
