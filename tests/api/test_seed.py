@@ -241,11 +241,11 @@ def test_index_statistics_are_refreshed_after_a_bulk_load(engine, database_url):
     # Its own engine: ANALYZE TABLE commits implicitly, so it must stay out of the test's
     # outer transaction (`engine` is asked for only to have the schema migrated first: run
     # alone, this test found no tables). On SQLite it does nothing.
-    engine = make_engine(database_url)
-    with Session(engine) as session:
+    own = make_engine(database_url)
+    with Session(own) as session:
         SeedDao(session).analyze()
         assert session.scalar(select(func.count()).select_from(Group)) is not None
-    engine.dispose()
+    own.dispose()
 
 
 def test_the_pair_group_has_the_benchmark_user_and_one_more(seeded, db):
