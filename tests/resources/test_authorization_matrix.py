@@ -127,6 +127,11 @@ CALLERS: dict[str, Caller] = {
     "pending": Caller("pat"),
     "site_admin": Caller("root", site_admin=True),
 }
+#: A tenth column beside issue 12's nine, counted apart: an accepted admin of the target's
+#: *team* (a plain member of its group), the one caller besides site admins whom the team
+#: branch of GROUP_ADMIN admits (team-scoped targets: creating a group, approving members).
+EXTRA_CALLERS: dict[str, Caller] = {"team_admin": Caller("tara", admin_of_teams=frozenset({TEAM}))}
+EVERYONE: dict[str, Caller] = CALLERS | EXTRA_CALLERS
 
 
 @dataclass(frozen=True)
@@ -340,7 +345,7 @@ def _comment(w: World, db: Session) -> Built:
 
 @builds("notification", gives=("notification_id",))
 def _notification(w: World, db: Session) -> Built:
-    number = Factory(db).notification(OWNER).notification_id
+    number = Factory(db).notification(OWNER, sender=CALLERS["teammate"].username).notification_id
     return Built(
         {"notification_id": str(number)},
         lambda: rows(w.connection, Notification.__table__, notification_id=number),
@@ -556,7 +561,7 @@ def _config(database_url: str) -> Config:
 def _populate(db: Session) -> tuple[int, int]:
     """Create the callers, teams, groups and memberships; return (group id, a log's id)."""
     make = Factory(db)
-    for caller in CALLERS.values():
+    for caller in EVERYONE.values():
         if caller.username:
             make.user(caller.username, role="admin" if caller.site_admin else "user")
     make.team(TEAM)
@@ -570,6 +575,8 @@ def _populate(db: Session) -> tuple[int, int]:
     make.group_member(group, CALLERS["teammate"].username or "")
     make.group_member(group, CALLERS["group_admin"].username or "", role="admin")
     make.group_member(alumni, CALLERS["other_group_admin"].username or "", role="admin")
+    make.team_member(TEAM, EXTRA_CALLERS["team_admin"].username or "", role="admin")
+    make.group_member(group, EXTRA_CALLERS["team_admin"].username or "")
     make.team_member(TEAM, CALLERS["pending"].username or "", status="pending", role="admin")
     make.group_member(group, CALLERS["pending"].username or "", status="pending", role="admin")
     make.team_member(OTHER_TEAM, CALLERS["stranger"].username or "")
@@ -580,7 +587,9 @@ def _populate(db: Session) -> tuple[int, int]:
     make.code(
         "newbie@example.com", group, created_user=CALLERS["group_admin"].username, code=WELCOME_CODE
     )
-    log_id = make.log(OWNER, **LOG).log_id
+    # someone else's log: the target comment is the owner's on it, so a rule that looked at
+    # the log's owner instead of the comment's would admit the teammate and refuse the owner
+    log_id = make.log(CALLERS["teammate"].username or "", **LOG).log_id
     return group.id, log_id
 
 
@@ -609,7 +618,7 @@ def world(engine: Engine, database_url: str) -> Iterator[World]:
                 group_id, log_id = _populate(db)
             headers: dict[str, dict[str, str]] = {"anonymous": {}}
             refresh_token = ""
-            for role, caller in CALLERS.items():
+            for role, caller in EVERYONE.items():
                 if caller.username is None:
                     continue
                 result = clients["default"].simulate_post(
@@ -639,11 +648,11 @@ CELLS = [
         ),
     )
     for endpoint in REGISTRY
-    for role in CALLERS
+    for role in EVERYONE
 ] + [
     pytest.param("open", name, role, id=f"{name}[enabled]-{role}")
     for name in DISABLED
-    for role in CALLERS
+    for role in EVERYONE
 ]
 
 
@@ -651,7 +660,7 @@ CELLS = [
 def test_the_declaration_decides(world: World, app: str, name: str, role: str):
     registry = REGISTRY if app == "default" else OPEN_REGISTRY
     endpoint = registry[name]
-    caller = CALLERS[role]
+    caller = EVERYONE[role]
     want = expected(endpoint, caller)
     savepoint = world.connection.begin_nested()
     try:
@@ -708,18 +717,16 @@ def test_the_matrix_covers_every_endpoint_for_every_caller(capsys):
     assert endpoints > 100, "the registry looks truncated"
     assert len(CALLERS) == 9
     size = endpoints * len(CALLERS)
-    enabled = len(DISABLED) * len(CALLERS)
-    assert len(CELLS) == size + enabled
-    refusals = sum(
-        expected(endpoint, caller) != ALLOWED
-        for endpoint in REGISTRY
-        for caller in CALLERS.values()
-    )
+    extra = endpoints * len(EXTRA_CALLERS)
+    enabled = len(DISABLED) * len(EVERYONE)
+    assert len(CELLS) == size + extra + enabled
+    cells = [(endpoint, caller) for endpoint in REGISTRY for caller in CALLERS.values()]
+    refusals = sum(expected(endpoint, caller) != ALLOWED for endpoint, caller in cells)
     with capsys.disabled():
         print(
             f"\nauthorization matrix: {endpoints} endpoints x {len(CALLERS)} callers = {size} "
-            f"cells ({refusals} refusals), + {enabled} cells of {len(DISABLED)} endpoint(s) "
-            "disabled by default, enabled"
+            f"cells ({refusals} refusals); + {extra} cells of a team admin, + {enabled} cells "
+            f"of the {len(DISABLED)} endpoint(s) disabled by default, enabled: {len(CELLS)}"
         )
 
 
@@ -736,3 +743,6 @@ def test_the_oracle_is_not_trivial():
     code = REGISTRY["activation_code.delete"]
     hidden = {role for role, caller in CALLERS.items() if expected(code, caller) == 404}
     assert hidden == {"stranger", "teammate", "other_group_admin", "other_team_admin", "pending"}
+    by_team = REGISTRY["groups.create"]
+    allowed = {role for role, caller in EVERYONE.items() if expected(by_team, caller) == ALLOWED}
+    assert allowed == {"team_admin", "site_admin"}
