@@ -17,7 +17,8 @@ docs/architecture.md ("Who may do what, declared once"):
   belongs to a group (an activation code), that group's accepted admins; GROUP_ADMIN admits
   site admins and the accepted admins of the row's group or team; a refused caller gets 403,
   or 404 for a kind in `HIDDEN`, whose very existence is secret (the loader answers as if
-  there were no such row to anyone the OWNER rule would refuse, whatever the endpoint's rule);
+  there were no such row to anyone the OWNER rule would refuse, whatever the endpoint's rule;
+  a pending e-mail change is named by its owner's username, so the URL rule's 403 comes first);
 * an allowed caller gets a 2xx or 3xx: the call reached its responder and succeeded (for the
   few endpoints in `UNSUCCESSFUL`, which cannot succeed in a generic world, anything but 401,
   403 and 5xx).
@@ -36,6 +37,10 @@ target, and the DB-backed throttles (login, lookup, notifications, forgot-passwo
 afresh in every cell; the limits are generous besides (`_config`). Endpoints disabled by
 default are checked twice: as configured (403, `disabled`) and, in the `[enabled]` cells, on
 an app with no disabled route, so their rule is still held to its declaration.
+
+Beside issue 12's nine callers, a tenth column (`EXTRA_CALLERS`, counted apart) is an admin
+of the target's team, the only caller other than a site admin that the team branch of
+GROUP_ADMIN admits.
 
 `MISMATCHES` lists the cells where the behaviour differs from the declaration today. Their
 expectation is not weakened: they are strict xfails that fail as soon as the code agrees with
