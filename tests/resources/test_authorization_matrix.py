@@ -103,44 +103,69 @@ WRITE_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
 STALE = '"999999"'
 
 
+#: The world's teams and their groups.
+TEAMS = {TEAM: (GROUP, OTHER_GROUP), OTHER_TEAM: (OTHER_TEAMS_GROUP,)}
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who calls: a username (None: anonymous) and what the test knows they administer."""
+    """Who calls: a username (None: anonymous), and where they belong.
+
+    `memberships` are (team or group name, status, role) rows: the world is built from them and
+    the oracle reads what the caller administers from them, so the two cannot disagree.
+    """
 
     username: str | None
     site_admin: bool = False
-    admin_of_groups: frozenset[str] = frozenset()
-    admin_of_teams: frozenset[str] = frozenset()
+    memberships: tuple[tuple[str, str, str], ...] = ()
+
+    @property
+    def administers(self) -> frozenset[str]:
+        """Return the teams and groups the caller is an accepted admin of."""
+        return frozenset(
+            place
+            for place, status, role in self.memberships
+            if status == "accepted" and role == "admin"
+        )
+
+
+def _in(
+    team: str, group: str, *, status: str = "accepted", team_role: str = "user", role: str = "user"
+) -> tuple[tuple[str, str, str], ...]:
+    """Return the memberships of someone in `team` (as `team_role`) and its `group` (as `role`)."""
+    return ((team, status, team_role), (group, status, role))
 
 
 #: The nine callers, in the order of the matrix's columns.
 CALLERS: dict[str, Caller] = {
     "anonymous": Caller(None),
     # an accepted member (not an admin) of hilltop and its group hill
-    "stranger": Caller("sam"),
+    "stranger": Caller("sam", memberships=_in(OTHER_TEAM, OTHER_TEAMS_GROUP)),
     # an accepted member of riverdale and varsity, like the owner
-    "teammate": Caller("tess"),
+    "teammate": Caller("tess", memberships=_in(TEAM, GROUP)),
     # owns every target (log, comment, notification, account, code, pending e-mail change)
-    "owner": Caller(OWNER),
+    "owner": Caller(OWNER, memberships=_in(TEAM, GROUP)),
     # an accepted admin of varsity, an accepted plain member of riverdale
-    "group_admin": Caller("gail", admin_of_groups=frozenset({GROUP})),
+    "group_admin": Caller("gail", memberships=_in(TEAM, GROUP, role="admin")),
     # an accepted admin of alumni (riverdale's other group), a plain member of riverdale
-    "other_group_admin": Caller("omar", admin_of_groups=frozenset({OTHER_GROUP})),
+    "other_group_admin": Caller("omar", memberships=_in(TEAM, OTHER_GROUP, role="admin")),
     # an accepted admin of the team hilltop and of its group hill
     "other_team_admin": Caller(
-        "tom",
-        admin_of_groups=frozenset({OTHER_TEAMS_GROUP}),
-        admin_of_teams=frozenset({OTHER_TEAM}),
+        "tom", memberships=_in(OTHER_TEAM, OTHER_TEAMS_GROUP, team_role="admin", role="admin")
     ),
-    # *pending* with the admin role in varsity and riverdale: so it administers nothing, and a
+    # *pending* with the admin role in riverdale and varsity: so it administers nothing, and a
     # rule that forgot to look at the status would let it through
-    "pending": Caller("pat"),
+    "pending": Caller(
+        "pat", memberships=_in(TEAM, GROUP, status="pending", team_role="admin", role="admin")
+    ),
     "site_admin": Caller("root", site_admin=True),
 }
 #: A tenth column beside issue 12's nine, counted apart: an accepted admin of the target's
 #: *team* (a plain member of its group), the one caller besides site admins whom the team
 #: branch of GROUP_ADMIN admits (team-scoped targets: creating a group, approving members).
-EXTRA_CALLERS: dict[str, Caller] = {"team_admin": Caller("tara", admin_of_teams=frozenset({TEAM}))}
+EXTRA_CALLERS: dict[str, Caller] = {
+    "team_admin": Caller("tara", memberships=_in(TEAM, GROUP, team_role="admin"))
+}
 EVERYONE: dict[str, Caller] = CALLERS | EXTRA_CALLERS
 
 
@@ -189,8 +214,8 @@ def administers(caller: Caller, whose: Whose) -> bool:
     """Tell whether `caller` is a site admin or an accepted admin of the row's group or team."""
     return (
         caller.site_admin
-        or (whose.group and GROUP in caller.admin_of_groups)
-        or (whose.team and TEAM in caller.admin_of_teams)
+        or (whose.group and GROUP in caller.administers)
+        or (whose.team and TEAM in caller.administers)
     )
 
 
@@ -574,28 +599,20 @@ def _config(database_url: str) -> Config:
 def _populate(db: Session) -> tuple[int, int]:
     """Create the callers, teams, groups and memberships; return (group id, a log's id)."""
     make = Factory(db)
+    groups = {}
+    for team, names in TEAMS.items():
+        make.team(team)
+        groups.update((name, make.group(name, team=team)) for name in names)
     for caller in EVERYONE.values():
-        if caller.username:
-            make.user(caller.username, role="admin" if caller.site_admin else "user")
-    make.team(TEAM)
-    make.team(OTHER_TEAM)
-    group = make.group(GROUP, team=TEAM)
-    alumni = make.group(OTHER_GROUP, team=TEAM)
-    hill = make.group(OTHER_TEAMS_GROUP, team=OTHER_TEAM)
-    for name in ("owner", "teammate", "group_admin", "other_group_admin"):
-        make.team_member(TEAM, CALLERS[name].username or "")
-    make.group_member(group, OWNER)
-    make.group_member(group, CALLERS["teammate"].username or "")
-    make.group_member(group, CALLERS["group_admin"].username or "", role="admin")
-    make.group_member(alumni, CALLERS["other_group_admin"].username or "", role="admin")
-    make.team_member(TEAM, EXTRA_CALLERS["team_admin"].username or "", role="admin")
-    make.group_member(group, EXTRA_CALLERS["team_admin"].username or "")
-    make.team_member(TEAM, CALLERS["pending"].username or "", status="pending", role="admin")
-    make.group_member(group, CALLERS["pending"].username or "", status="pending", role="admin")
-    make.team_member(OTHER_TEAM, CALLERS["stranger"].username or "")
-    make.group_member(hill, CALLERS["stranger"].username or "")
-    make.team_member(OTHER_TEAM, CALLERS["other_team_admin"].username or "", role="admin")
-    make.group_member(hill, CALLERS["other_team_admin"].username or "", role="admin")
+        if caller.username is None:
+            continue
+        make.user(caller.username, role="admin" if caller.site_admin else "user")
+        for place, status, role in caller.memberships:
+            if place in TEAMS:
+                make.team_member(place, caller.username, status=status, role=role)
+            else:
+                make.group_member(groups[place], caller.username, status=status, role=role)
+    group = groups[GROUP]
     make.reset_code(OWNER, RESET_CODE)
     make.code(
         "newbie@example.com", group, created_user=CALLERS["group_admin"].username, code=WELCOME_CODE
