@@ -27,10 +27,12 @@ COPY alembic ./alembic
 COPY schemas ./schemas
 COPY api ./api
 COPY dao ./dao
+COPY domain ./domain
 COPY models ./models
 COPY resources ./resources
+COPY seeding ./seeding
 RUN pip install --no-deps -e ".[server]" \
-    && python -m compileall -q api dao models resources alembic
+    && python -m compileall -q api dao domain models resources seeding alembic
 
 # --- runtime: no compiler, no pip cache, not root -------------------------------------------
 FROM python:3.11-slim

@@ -33,12 +33,12 @@ test-e2e: $(VENV)/.installed ## Run the end-to-end tests through nginx and uWSGI
 test-galera: $(VENV)/.installed ## Run the failover tests on a 3-node Galera cluster only
 	scripts/test.sh galera
 
-lint: $(VENV)/.installed ## Check style and types (ruff, mypy)
+lint: $(VENV)/.installed ## Check style, types and layers (ruff, mypy, lint-imports)
 	scripts/test.sh lint
 
 format: $(VENV)/.installed ## Format the code with ruff
-	$(VENV)/bin/ruff format api dao models resources tests
-	$(VENV)/bin/ruff check --fix api dao models resources tests
+	$(VENV)/bin/ruff format api dao domain models resources seeding tests
+	$(VENV)/bin/ruff check --fix api dao domain models resources seeding tests
 
 stack-up: $(VENV)/.installed ## Start MariaDB, two uWSGI instances and nginx on 127.0.0.1
 	scripts/stack.sh up

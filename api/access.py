@@ -26,15 +26,17 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import falcon
 
 from api.conditional import check_if_match
-from api.registry import Auth, Endpoint, Principal
+from api.registry import Auth, Endpoint
+from dao.base import Dao
 from dao.errors import Forbidden
 from dao.memberships import MembershipDao
+from domain.identity import Principal
 
 if TYPE_CHECKING:
     from api.services import Services
 
 T = TypeVar("T")
-D = TypeVar("D")
+D = TypeVar("D", bound=Dao)
 WRITE_METHODS = frozenset({"PUT", "PATCH", "DELETE"})
 
 

@@ -32,11 +32,12 @@ from api.middleware import (
 )
 from api.registry import Registry, RegistryError, build_registry
 from api.routes import RESOURCE_MODULES
-from api.security import Clock, PasswordHasher, TokenService, utcnow
+from api.security import PasswordHasher, TokenService
 from api.services import Services
 from api.unit_of_work import RetryPolicy, UnitOfWork
 from api.validation import Schemas
 from dao.auth import AuthDao
+from domain.clock import Clock, utcnow
 from resources.discovery import LinksDocuments
 
 EXPOSED_HEADERS = (

@@ -12,6 +12,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from api import seeding
 from api.config import Config, ConfigError
+from domain.roles import SiteRole
 
 log = logging.getLogger("api.cli")
 
@@ -43,9 +44,11 @@ def _migrate(args: argparse.Namespace, config: Config) -> int:
         from sqlalchemy import create_engine
 
         from models.logs import refill_log_totals
+        from models.stamps import bump_every_user
 
         with create_engine(config.database_url).begin() as connection:
             refill_log_totals(connection)
+            bump_every_user(connection)  # the feeds' totals may have changed: new ETags
     elif args.action == "purge-idempotency-keys":
         import datetime as dt
 
@@ -83,7 +86,7 @@ def _users_create(args: argparse.Namespace, config: Config) -> int:
                 password_hash=PasswordHasher(config.bcrypt_cost).hash(args.password),
                 first=args.first,
                 last=args.last,
-                role="admin" if args.admin else "user",
+                role=SiteRole.ADMIN if args.admin else SiteRole.USER,
             )
     except DomainError as ex:
         print(f"error: {ex.detail}", file=sys.stderr)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+
 import falcon
 
 from dao.errors import PreconditionFailed, PreconditionRequired
+from dao.versions import Version
 
 
-def etag_for(version: int, variant: str = "") -> str:
+def etag_for(version: int | str, variant: str = "") -> str:
     """Return the strong ETag of a row version; `variant` tells apart per-caller representations."""
     return f"{version}-{variant}" if variant else str(version)
 
@@ -21,7 +25,9 @@ def _version_of(tag: str) -> str:
     return _opaque(tag).split("-", 1)[0]
 
 
-def send_etag(req: falcon.Request, resp: falcon.Response, version: int, variant: str = "") -> None:
+def send_etag(
+    req: falcon.Request, resp: falcon.Response, version: int | str, variant: str = ""
+) -> None:
     """Set the ETag; answer 304 Not Modified when the client already has this representation."""
     tag = etag_for(version, variant)
     resp.etag = tag
@@ -32,6 +38,45 @@ def send_etag(req: falcon.Request, resp: falcon.Response, version: int, variant:
     ):
         # HTTPStatus ends the request without a body and bypasses the error serializer.
         raise falcon.HTTPStatus(falcon.HTTP_304, headers={"ETag": resp.etag or f'"{tag}"'})
+
+
+def _release() -> str:
+    try:
+        return importlib.metadata.version("splits")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+#: Part of every digest, so that a release that changes a representation changes its tags.
+RELEASE = _release()
+
+
+def send_digest_etag(
+    req: falcon.Request, resp: falcon.Response, version: Version | None, *context: object
+) -> None:
+    """Send an ETag digested from a scope's stamps; answer 304 when the client has it.
+
+    For representations built from many rows (feeds, range views, leaderboards, statistics,
+    member lists): `version` is the scope's (`dao.versions`; None when the scope does not
+    exist: then nothing is sent and the responder answers its 404); `context` is whatever else
+    the body depends on, such as the resolved date range. The caller (whose links differ) and
+    the path and query (limit, offset, filters, interval) always take part. Call it before any
+    other query, so a 304 costs the caller lookup and the version statement only.
+    """
+    if version is None:
+        return
+    user = getattr(req.context, "user", None)
+    parts = (
+        RELEASE,
+        version.stamps,
+        user.username if user else "",
+        user.role if user else "",
+        req.path,
+        req.query_string,
+        *(str(part) for part in context),
+    )
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=12).hexdigest()
+    send_etag(req, resp, f"d{digest}")
 
 
 def check_if_match(req: falcon.Request, version: int | None, *, required: bool) -> None:

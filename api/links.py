@@ -9,7 +9,8 @@ from urllib.parse import unquote, urlencode
 import falcon
 
 from api.access import Access, Scope
-from api.registry import Endpoint, Principal, Registry
+from api.registry import Endpoint, Registry
+from domain.identity import Principal
 
 Link = dict[str, Any]
 
@@ -103,8 +104,9 @@ class Linker:
             raise KeyError(f"{name}: no value for a field of {href}")
         return href
 
-    @staticmethod
-    def describe(endpoint: Endpoint, *, rel: str | None = None, params: dict[str, Any]) -> Link:
+    def describe(
+        self, endpoint: Endpoint, *, rel: str | None = None, params: dict[str, Any]
+    ) -> Link:
         """Return the link object of `endpoint`, without any permission check."""
         href, templated = endpoint.href(params)
         link: Link = {
@@ -115,7 +117,7 @@ class Linker:
             "auth": endpoint.auth.value,
         }
         if endpoint.schema:
-            link["schema"] = f"/v2/schemas/{endpoint.schema}.json"
+            link["schema"] = self.href("api.schema", name=endpoint.schema)
         if templated:
             link["templated"] = True
         return link

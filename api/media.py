@@ -10,17 +10,11 @@ import falcon
 import orjson
 from falcon.media import BaseHandler
 
+from domain.durations import format_duration
+
 JSON_TYPES = ("application/json", "application/merge-patch+json", "application/json-patch+json")
 MAX_DEPTH = 32
 _DUMP_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z | orjson.OPT_OMIT_MICROSECONDS
-
-
-def format_duration(value: dt.timedelta) -> str:
-    """Format a duration as HH:MM:SS; hours keep growing past 99 instead of wrapping."""
-    seconds = int(value.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    hours, rest = divmod(abs(seconds), 3600)
-    return f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 def _default(value: Any) -> Any:

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from api.db import WRITE_INTENT
 from api.errors import HTTPProblem, unauthorized
-from api.registry import Auth, Principal, Registry
+from api.registry import Auth, Registry
 from api.security import InvalidToken, TokenService
 from api.validation import Schemas
+from domain.identity import Principal
 
 log = logging.getLogger(__name__)
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")

@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from api.errors import PROBLEM_TYPES
 from api.media import MAX_DEPTH
 from api.paging import INTEGER_PARAMETERS, PATH_ID
 from api.patching import MAX_COPIED_BYTES, MAX_OPERATIONS
@@ -166,6 +167,36 @@ class OpenApiError(RuntimeError):
 def component_name(stem: str) -> str:
     """Return the component name of a schema file: `user-update` becomes `UserUpdate`."""
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_.]+", stem) if part)
+
+
+def _success_headers(endpoint: Endpoint, status: int) -> dict[str, Any]:
+    """Return the headers of a success response: Location, ETag and Link where they apply."""
+    headers = {}
+    if status == 201:
+        headers["Location"] = {**HEADERS["Location"], "required": True}
+    if endpoint.method == "GET" and endpoint.fields:
+        headers["ETag"] = HEADERS["ETag"]
+    if "limit" in endpoint.query:
+        headers["Link"] = HEADERS["Link"]
+    return headers
+
+
+def _with_problem_types(problem: dict[str, Any]) -> dict[str, Any]:
+    """Return the Problem schema with every `type` URI listed (from api.errors.PROBLEM_TYPES).
+
+    They are `examples`, not an `enum`: a client generated from this document must still read a
+    problem of a type added later.
+    """
+    if "type" not in problem.get("properties", {}):  # a test's minimal schemas/ folder
+        return problem
+    type_schema = dict(problem["properties"]["type"])
+    type_schema["examples"] = [problem_type.uri for problem_type in PROBLEM_TYPES]
+    type_schema["description"] += (
+        " The types: "
+        + "; ".join(f"{problem_type.uri} ({problem_type.status})" for problem_type in PROBLEM_TYPES)
+        + "."
+    )
+    return {**problem, "properties": {**problem["properties"], "type": type_schema}}
 
 
 def _schema_ref(name: str) -> dict[str, str]:
@@ -448,33 +479,29 @@ class _Builder:
     def success(self, endpoint: Endpoint, status: int) -> dict[str, Any]:
         """Return the success response: its headers and its body's schema."""
         response: dict[str, Any] = {"description": endpoint.title}
-        headers = {}
-        if status == 201:
-            headers["Location"] = {**HEADERS["Location"], "required": True}
-        if endpoint.method == "GET" and endpoint.fields:
-            headers["ETag"] = HEADERS["ETag"]
-        if "limit" in endpoint.query:
-            headers["Link"] = HEADERS["Link"]
+        headers = _success_headers(endpoint, status)
         if headers:
             response["headers"] = headers
         if status == 204:
             return response
-        content = {}
-        for media_type in (part.strip() for part in endpoint.media_type.split(",")):
-            if endpoint.returns:
-                schema = self.components.response(endpoint.returns)
-            elif media_type == JSON:
-                schema = _schema_ref("Resource")
-            elif media_type.split(";")[0].endswith("json"):
-                schema = {"type": "object"}
-            else:
-                schema = {"type": "string"}
-            content[media_type] = {"schema": schema}
-        response["content"] = content
+        response["content"] = {
+            media_type: {"schema": self.body_schema(endpoint, media_type)}
+            for media_type in (part.strip() for part in endpoint.media_type.split(","))
+        }
         links = self.links(endpoint)
         if links:
             response["links"] = links
         return response
+
+    def body_schema(self, endpoint: Endpoint, media_type: str) -> dict[str, Any]:
+        """Return the schema of a success body of `media_type`."""
+        if endpoint.returns:
+            return self.components.response(endpoint.returns)
+        if media_type == JSON:
+            return _schema_ref("Resource")
+        if media_type.split(";")[0].endswith("json"):
+            return {"type": "object"}
+        return {"type": "string"}
 
     def links(self, endpoint: Endpoint) -> dict[str, Any]:
         """Link this operation to the others on the same path, with the same path values."""
@@ -562,6 +589,7 @@ class _Builder:
             )
         schemas = dict(self.components.schemas)
         schemas["JsonPatch"] = spell_out_booleans(JSON_PATCH_SCHEMA)
+        schemas["Problem"] = _with_problem_types(schemas["Problem"])
         return {
             "openapi": OPENAPI_VERSION,
             "info": {

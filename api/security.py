@@ -7,7 +7,6 @@ import functools
 import hashlib
 import secrets
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,17 +14,12 @@ import bcrypt
 import jwt
 
 from dao.errors import InvalidInput
+from domain.clock import Clock, utcnow
 
-Clock = Callable[[], dt.datetime]
 ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti")
 PASSWORD_MIN_CHARS = 8
 PASSWORD_MAX_BYTES = 72  # bcrypt ignores (bcrypt>=5: refuses) anything past 72 bytes
-
-
-def utcnow() -> dt.datetime:
-    """Return the current time as a naive UTC datetime, as stored in the database."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def check_password_rules(password: str, *, field: str = "password") -> None:

@@ -1,6 +1,6 @@
 """`python -m api seed`: fill the configured database with a generated team dataset.
 
-`--demo` loads the small demo team of dao/demo.py instead (what `make run` does on an empty
+`--demo` loads the small demo team of seeding/demo.py instead (what `make run` does on an empty
 development database) and prints, once, where to go and the site admin's generated password.
 """
 
@@ -66,7 +66,7 @@ def seed(args: argparse.Namespace, config: Config) -> int:
     from api.db import make_engine, make_session_factory
     from api.security import PasswordHasher
     from dao.errors import DomainError
-    from dao.seed import DEFAULT_PASSWORD, SeedDao, SeedPlan
+    from seeding.dataset import DEFAULT_PASSWORD, SeedDao, SeedPlan
 
     plan = SeedPlan.sized(
         users=args.users,
@@ -115,8 +115,8 @@ def demo(args: argparse.Namespace, config: Config) -> int:
 
     from api.db import make_engine, make_session_factory
     from api.security import PasswordHasher
-    from dao.demo import DemoDao
     from dao.errors import DomainError
+    from seeding.demo import DemoDao
 
     if config.is_production:
         print(

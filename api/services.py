@@ -13,9 +13,10 @@ from api.config import DEFAULT_MAIL_FROM, Config
 from api.links import Linker
 from api.mail import Mailer
 from api.registry import Registry
-from api.security import Clock, PasswordHasher, TokenService
+from api.security import PasswordHasher, TokenService
 from api.validation import Schemas
 from dao.base import Dao
+from domain.clock import Clock
 
 D = TypeVar("D", bound=Dao)
 

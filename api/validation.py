@@ -10,7 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from dao.errors import InvalidInput
+from dao.errors import ValidationFailed
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -72,12 +72,12 @@ class Schemas:
         return name in self.validators
 
     def validate(self, name: str, document: Any) -> None:
-        """Raise InvalidInput listing every failing field of `document` against schema `name`."""
+        """Raise ValidationFailed listing every field of `document` that breaks schema `name`."""
         errors = sorted(
             self.validators[name].iter_errors(document), key=lambda error: list(error.absolute_path)
         )
         if errors:
-            raise InvalidInput(
+            raise ValidationFailed(
                 "The request body does not match its schema "
                 f"(/v2/schemas/{name}.json): {len(errors)} error(s).",
                 errors=[entry for error in errors for entry in _entries(error)],

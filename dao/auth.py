@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 
-from api.registry import Principal
 from dao.base import Dao
 from dao.errors import NotFound
+from domain.identity import Principal
+from domain.roles import SiteRole
 from models import AuthSession, RefreshToken, User
 
 
@@ -148,7 +149,7 @@ class AuthDao(Dao):
         return Principal(
             username=row.username,
             email=row.email,
-            role=row.role or "user",
+            role=row.role or SiteRole.USER,
             session_id=session_id,
             first=row.first,
             last=row.last,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable
-
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from dao.errors import Conflict
+from domain.clock import Clock, utcnow
 
 APP_NAME = "splits"
 #: Session.info flag: flush instead of committing; the request commits its unit of work itself,
@@ -17,17 +15,12 @@ APP_NAME = "splits"
 DEFER_COMMIT = "splits_defer_commit"
 #: Session.info flag set when a deferred "commit" flushed writes that still await the commit.
 DEFERRED_WRITES = "splits_deferred_writes"
-Clock = Callable[[], dt.datetime]
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class Dao:
     """Base class of the data-access objects: one per aggregate, over one request's session."""
 
-    def __init__(self, session: Session, clock: Clock = _utcnow) -> None:
+    def __init__(self, session: Session, clock: Clock = utcnow) -> None:
         self.session = session
         self.clock = clock
 

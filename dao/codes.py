@@ -12,10 +12,11 @@ import string
 
 from sqlalchemy import delete, func, or_, select
 
-from api.registry import Principal
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, NotFound
-from dao.memberships import ACCEPTED, ADMIN, MembershipDao
+from dao.memberships import MembershipDao
+from domain.identity import Principal
+from domain.roles import MemberRole, MembershipStatus
 from models import Code, Group, GroupMember
 
 CODE_ALPHABET = string.ascii_uppercase + string.digits
@@ -80,8 +81,8 @@ class ActivationCodeDao(Dao):
         if not caller.is_admin:
             administered = select(GroupMember.group_id).where(
                 GroupMember.username == caller.username,
-                GroupMember.user == ADMIN,
-                GroupMember.status == ACCEPTED,
+                GroupMember.user == MemberRole.ADMIN,
+                GroupMember.status == MembershipStatus.ACCEPTED,
             )
             query = query.where(
                 or_(Code.created_user == caller.username, Code.group_id.in_(administered))

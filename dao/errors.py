@@ -1,4 +1,8 @@
-"""Domain errors: raised by DAOs and resources, mapped to HTTP statuses once in api.errors."""
+"""Domain errors: raised by DAOs and resources, mapped to HTTP once in api.errors.
+
+They say what went wrong in the domain's terms and carry no HTTP status: the table
+`api.errors.DOMAIN_ERRORS` gives each one its problem type (status, title, `type` URI).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,6 @@ from typing import Any
 
 class DomainError(Exception):
     """Base class of errors that the API turns into a problem+json response."""
-
-    status = 400
-    title = "Bad Request"
 
     def __init__(
         self,
@@ -29,53 +30,36 @@ class InvalidInput(DomainError):
     """Raise when a request is well-formed JSON but breaks a business rule."""
 
 
+class ValidationFailed(InvalidInput):
+    """Raise when a document does not match its JSON Schema; `errors` lists every failure."""
+
+
 class NotFound(DomainError):
     """Raise when the resource named in the URL does not exist or is soft-deleted."""
-
-    status = 404
-    title = "Not Found"
 
 
 class Forbidden(DomainError):
     """Raise when the caller is authenticated but may not do this."""
 
-    status = 403
-    title = "Forbidden"
-
 
 class Conflict(DomainError):
     """Raise when a write collides with existing data (duplicate username, e-mail, membership)."""
-
-    status = 409
-    title = "Conflict"
 
 
 class Gone(DomainError):
     """Raise when the resource named in the URL existed but has expired for good."""
 
-    status = 410
-    title = "Gone"
-
 
 class PreconditionFailed(DomainError):
     """Raise when `If-Match` names a version that is no longer current."""
-
-    status = 412
-    title = "Precondition Failed"
 
 
 class PreconditionRequired(DomainError):
     """Raise when the configuration demands `If-Match` and the request has none."""
 
-    status = 428
-    title = "Precondition Required"
-
 
 class TooManyAttempts(DomainError):
     """Raise when an account or address is throttled; `retry_after` is in seconds."""
-
-    status = 429
-    title = "Too Many Requests"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)

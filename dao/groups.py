@@ -9,7 +9,8 @@ from sqlalchemy import Row, Select, func, select
 
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, InvalidInput, NotFound
-from dao.memberships import ACCEPTED, ADMIN, MembershipDao
+from dao.memberships import MembershipDao
+from domain.roles import MemberRole, MembershipStatus
 from models import Group, GroupMember, Team, TeamGroup, User
 
 #: The group fields that PUT and PATCH change (legacy-v2 §3.8, plus the title).
@@ -165,8 +166,10 @@ class GroupDao(Dao):
         )
         if admin:
             memberships = MembershipDao(self.session, self.clock)
-            memberships.join_team(team.name, by, status=ACCEPTED, by=by)
-            memberships.join_group(group, by, status=ACCEPTED, by=by, role=ADMIN)
+            memberships.join_team(team.name, by, status=MembershipStatus.ACCEPTED, by=by)
+            memberships.join_group(
+                group, by, status=MembershipStatus.ACCEPTED, by=by, role=MemberRole.ADMIN
+            )
         self.safe_commit(f"Team '{team.name}' already has a group '{name}'.")
         return group
 
@@ -207,7 +210,7 @@ class GroupDao(Dao):
                 APP_NAME,
             )
             changed = True
-        if status == ACCEPTED:
+        if status == MembershipStatus.ACCEPTED:
             memberships = MembershipDao(self.session, self.clock)
             for team_name in self.team_names([group.id]).values():
                 memberships.accept_team_membership(team_name, member.username or "", by=by)

@@ -17,14 +17,10 @@ from sqlalchemy.orm import aliased
 
 from dao.base import APP_NAME, Dao
 from dao.errors import InvalidInput
+from domain.roles import MemberRole, MembershipStatus
 from models import Group, GroupMember, Log, Team, TeamGroup, TeamMember, User
 
 M = TypeVar("M", GroupMember, TeamMember)
-
-ACCEPTED = "accepted"
-PENDING = "pending"
-MEMBER = "user"
-ADMIN = "admin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,14 +108,22 @@ class MembershipDao(Dao):
         if username is None:
             return False
         membership = self.group_membership(group_id, username)
-        return membership is not None and membership.user == ADMIN and membership.status == ACCEPTED
+        return (
+            membership is not None
+            and membership.user == MemberRole.ADMIN
+            and membership.status == MembershipStatus.ACCEPTED
+        )
 
     def is_team_admin(self, team_name: str, username: str | None) -> bool:
         """Tell whether `username` is an accepted admin of the team."""
         if username is None:
             return False
         membership = self.team_membership(team_name, username)
-        return membership is not None and membership.user == ADMIN and membership.status == ACCEPTED
+        return (
+            membership is not None
+            and membership.user == MemberRole.ADMIN
+            and membership.status == MembershipStatus.ACCEPTED
+        )
 
     def admin_group_ids(self, username: str | None, group_ids: Iterable[int]) -> set[int]:
         """Return which of `group_ids` the user administers (one query for a whole page)."""
@@ -143,8 +147,8 @@ class MembershipDao(Dao):
             select(key).where(
                 key.in_(values),
                 member.username == username,
-                member.user == ADMIN,
-                member.status == ACCEPTED,
+                member.user == MemberRole.ADMIN,
+                member.status == MembershipStatus.ACCEPTED,
                 _active(member.deleted),
             )
         )
@@ -164,8 +168,8 @@ class MembershipDao(Dao):
             .where(
                 mine.username == one,
                 theirs.username == other,
-                mine.status == ACCEPTED,
-                theirs.status == ACCEPTED,
+                mine.status == MembershipStatus.ACCEPTED,
+                theirs.status == MembershipStatus.ACCEPTED,
                 _active(mine.deleted),
                 _active(theirs.deleted),
                 _active(Team.deleted),
@@ -227,7 +231,7 @@ class MembershipDao(Dao):
             .join(Log, Log.username == GroupMember.username)
             .where(
                 GroupMember.group_id.in_(group_ids),
-                GroupMember.status == ACCEPTED,
+                GroupMember.status == MembershipStatus.ACCEPTED,
                 _active(GroupMember.deleted),
                 _active(Log.deleted),
             )
@@ -241,10 +245,10 @@ class MembershipDao(Dao):
         """Add (or revive) a team membership with role `user`; return whether a row changed."""
         row = self.team_membership(team_name, username, include_deleted=True)
         key = {"team_name": team_name, "username": username}
-        return self._join(row, TeamMember, key, status=status, by=by, role=MEMBER)
+        return self._join(row, TeamMember, key, status=status, by=by, role=MemberRole.USER)
 
     def join_group(
-        self, group: Group, username: str, *, status: str, by: str, role: str = MEMBER
+        self, group: Group, username: str, *, status: str, by: str, role: str = MemberRole.USER
     ) -> bool:
         """Add (or revive) a group membership with `role`; return whether a row changed."""
         row = self.group_membership(group.id, username, include_deleted=True)
@@ -269,8 +273,8 @@ class MembershipDao(Dao):
         """
         now = self.clock()
         if row is not None and row.deleted is False:
-            if status == ACCEPTED and row.status != ACCEPTED:
-                row.status = ACCEPTED
+            if status == MembershipStatus.ACCEPTED and row.status != MembershipStatus.ACCEPTED:
+                row.status = MembershipStatus.ACCEPTED
                 _modified(row, by, now)
                 return True
             return False
@@ -295,8 +299,8 @@ class MembershipDao(Dao):
     def accept_team_membership(self, team_name: str, username: str, *, by: str) -> None:
         """Accept the user's active team membership, if they have one (legacy side effect)."""
         row = self.team_membership(team_name, username)
-        if row is not None and row.status != ACCEPTED:
-            row.status = ACCEPTED
+        if row is not None and row.status != MembershipStatus.ACCEPTED:
+            row.status = MembershipStatus.ACCEPTED
             _modified(row, by, self.clock())
 
     def leave_group(self, group_id: int, username: str, *, by: str) -> bool:
@@ -372,61 +376,27 @@ class MembershipDao(Dao):
             dict.fromkeys([*change.teams_joined, *(g.team_name for g in change.groups_joined)])
         )
         for team_name in wanted_teams:
-            changed |= self.join_team(teams[team_name].name, user.username, status=PENDING, by=by)
+            changed |= self.join_team(
+                teams[team_name].name, user.username, status=MembershipStatus.PENDING, by=by
+            )
         for ref in change.groups_joined:
-            changed |= self.join_group(groups[ref], user.username, status=PENDING, by=by)
+            changed |= self.join_group(
+                groups[ref], user.username, status=MembershipStatus.PENDING, by=by
+            )
         self.safe_commit("The memberships changed concurrently; read them and retry.")
         return changed
 
     def _resolve(self, change: MembershipChange) -> tuple[dict[str, Team], dict[GroupRef, Group]]:
-        errors: list[dict[str, str]] = []
-        team_names = {
-            *change.teams_joined,
-            *change.teams_left,
-            *(ref.team_name for ref in (*change.groups_joined, *change.groups_left)),
-        }
-        teams = {
-            team.name: team
-            for team in self.session.scalars(
-                select(Team).where(Team.name.in_(team_names), _active(Team.deleted))
-            )
-        }
-        refs = {*change.groups_joined, *change.groups_left}
-        groups: dict[GroupRef, Group] = {}
-        if refs:
-            rows = self.session.execute(
-                select(TeamGroup.team_name, Group)
-                .join(Group, Group.id == TeamGroup.group_id)
-                .where(
-                    TeamGroup.team_name.in_({ref.team_name for ref in refs}),
-                    Group.group_name.in_({ref.group_name for ref in refs}),
-                    _active(TeamGroup.deleted),
-                    _active(Group.deleted),
-                )
-            ).all()
-            groups = {GroupRef(team_name, group.group_name): group for team_name, group in rows}
-        for key in ("teams_joined", "teams_left"):
-            for index, name in enumerate(getattr(change, key)):
-                if name not in teams:
-                    errors.append({"path": f"/{key}/{index}", "message": f"no team '{name}'"})
-        for key in ("groups_joined", "groups_left"):
-            for index, ref in enumerate(getattr(change, key)):
-                if ref not in groups or ref.team_name not in teams:
-                    errors.append(
-                        {
-                            "path": f"/{key}/{index}",
-                            "message": f"no group '{ref.group_name}' in team '{ref.team_name}'",
-                        }
-                    )
-        left_teams = set(change.teams_left)
-        for index, name in enumerate(change.teams_joined):
-            if name in left_teams:
-                errors.append({"path": f"/teams_joined/{index}", "message": "both joined and left"})
-        for index, ref in enumerate(change.groups_joined):
-            if ref in set(change.groups_left) or ref.team_name in left_teams:
-                errors.append(
-                    {"path": f"/groups_joined/{index}", "message": "both joined and left"}
-                )
+        """Load the teams and groups `change` names; raise InvalidInput naming each bad entry."""
+        teams = self._teams(
+            {
+                *change.teams_joined,
+                *change.teams_left,
+                *(ref.team_name for ref in (*change.groups_joined, *change.groups_left)),
+            }
+        )
+        groups = self._groups({*change.groups_joined, *change.groups_left})
+        errors = [*_unknown(change, teams, groups), *_contradictions(change)]
         if errors:
             raise InvalidInput(
                 f"The membership change names unknown or contradictory teams or groups "
@@ -434,6 +404,31 @@ class MembershipDao(Dao):
                 errors=errors,
             )
         return teams, groups
+
+    def _teams(self, names: set[str]) -> dict[str, Team]:
+        """Return the active teams among `names`, by name."""
+        return {
+            team.name: team
+            for team in self.session.scalars(
+                select(Team).where(Team.name.in_(names), _active(Team.deleted))
+            )
+        }
+
+    def _groups(self, refs: set[GroupRef]) -> dict[GroupRef, Group]:
+        """Return the active groups among `refs` (in one query), by reference."""
+        if not refs:
+            return {}
+        rows = self.session.execute(
+            select(TeamGroup.team_name, Group)
+            .join(Group, Group.id == TeamGroup.group_id)
+            .where(
+                TeamGroup.team_name.in_({ref.team_name for ref in refs}),
+                Group.group_name.in_({ref.group_name for ref in refs}),
+                _active(TeamGroup.deleted),
+                _active(Group.deleted),
+            )
+        ).all()
+        return {GroupRef(team_name, group.group_name): group for team_name, group in rows}
 
 
 def _modified(row: TeamMember | GroupMember, by: str, now: dt.datetime) -> None:
@@ -447,8 +442,49 @@ def _soft_delete(row: TeamMember | GroupMember, by: str, now: dt.datetime) -> No
 
 
 def _revive(
-    row: TeamMember | GroupMember, status: str, by: str, now: dt.datetime, role: str = MEMBER
+    row: TeamMember | GroupMember,
+    status: str,
+    by: str,
+    now: dt.datetime,
+    role: str = MemberRole.USER,
 ) -> None:
     row.deleted, row.status, row.user = False, status, role
     row.deleted_date = row.deleted_user = row.deleted_app = None
     _modified(row, by, now)
+
+
+def _unknown(
+    change: MembershipChange, teams: dict[str, Team], groups: dict[GroupRef, Group]
+) -> list[dict[str, str]]:
+    """Return an error for each team or group of `change` that does not exist."""
+    errors = []
+    for key in ("teams_joined", "teams_left"):
+        for index, name in enumerate(getattr(change, key)):
+            if name not in teams:
+                errors.append({"path": f"/{key}/{index}", "message": f"no team '{name}'"})
+    for key in ("groups_joined", "groups_left"):
+        for index, ref in enumerate(getattr(change, key)):
+            if ref not in groups or ref.team_name not in teams:
+                errors.append(
+                    {
+                        "path": f"/{key}/{index}",
+                        "message": f"no group '{ref.group_name}' in team '{ref.team_name}'",
+                    }
+                )
+    return errors
+
+
+def _contradictions(change: MembershipChange) -> list[dict[str, str]]:
+    """Return an error for each team or group that `change` both joins and leaves."""
+    left_teams, left_groups = set(change.teams_left), set(change.groups_left)
+    errors = [
+        {"path": f"/teams_joined/{index}", "message": "both joined and left"}
+        for index, name in enumerate(change.teams_joined)
+        if name in left_teams
+    ]
+    errors += [
+        {"path": f"/groups_joined/{index}", "message": "both joined and left"}
+        for index, ref in enumerate(change.groups_joined)
+        if ref in left_groups or ref.team_name in left_teams
+    ]
+    return errors

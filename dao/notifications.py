@@ -12,13 +12,13 @@ import datetime as dt
 
 from sqlalchemy import ColumnElement, func, select
 
-from api.registry import Principal
 from dao.base import APP_NAME, Dao
 from dao.errors import Forbidden, NotFound
 from dao.memberships import MembershipDao
 from dao.throttles import Limit, ThrottleDao
 from dao.training import week_start_date
 from dao.users import UserDao
+from domain.identity import Principal
 from models import Notification, User
 
 TOO_MANY_NOTIFICATIONS = "You have sent too many notifications; wait before sending more."

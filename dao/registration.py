@@ -10,9 +10,10 @@ from dao.base import Dao
 from dao.codes import ActivationCodeDao
 from dao.errors import Conflict, InvalidInput
 from dao.groups import GroupDao
-from dao.memberships import ACCEPTED, PENDING, MembershipDao
+from dao.memberships import MembershipDao
 from dao.throttles import Limit, ThrottleDao
 from dao.users import UserDao
+from domain.roles import MembershipStatus, SiteRole
 from models import Code, Group, User
 
 #: Wrong activation codes per client address before registration is refused for a while.
@@ -58,7 +59,11 @@ class RegistrationDao(Dao):
             raise Conflict(f"The username '{username}' is taken.")
         if users.email_taken(values["email"]):
             raise Conflict(f"The e-mail address '{values['email']}' is already registered.")
-        status = ACCEPTED if self._made_by_admin(code, group) else PENDING
+        status = (
+            MembershipStatus.ACCEPTED
+            if self._made_by_admin(code, group)
+            else MembershipStatus.PENDING
+        )
         user = users.create(
             username=username,
             email=values["email"],
@@ -96,4 +101,4 @@ class RegistrationDao(Dao):
         role = self.session.scalar(
             select(User.role).where(User.username == creator, User.deleted.is_(False))
         )
-        return role == "admin"
+        return role == SiteRole.ADMIN

@@ -8,8 +8,9 @@ from sqlalchemy import Row, Select, func, select
 
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, InvalidInput, NotFound
-from dao.memberships import ACCEPTED, MembershipDao
+from dao.memberships import MembershipDao
 from dao.search import TextFilter
+from domain.roles import MembershipStatus
 from models import Group, Team, TeamGroup, TeamMember, User
 
 
@@ -127,7 +128,7 @@ class TeamDao(Dao):
                 f"'{username}' is not a member of team '{team.name}' and has not asked to be.",
                 errors=[{"path": "/username", "message": "has not asked to join this team"}],
             )
-        wanted = {"status": ACCEPTED, "user": role or row.user}
+        wanted = {"status": MembershipStatus.ACCEPTED, "user": role or row.user}
         changed = {key: value for key, value in wanted.items() if getattr(row, key) != value}
         if not changed:
             return row, user, False

@@ -11,7 +11,7 @@ import math
 import re
 from decimal import Decimal
 
-from api.media import format_duration
+from domain.durations import format_duration
 from models import MAX_DURATION
 
 #: Miles in one kilometre (the legacy API used 0.621317, a typo).

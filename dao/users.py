@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import Select, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import defer
 
-from api.registry import Principal
 from dao.base import APP_NAME, Dao
 from dao.errors import Conflict, InvalidInput, NotFound
 from dao.search import TextFilter
+from domain.identity import Principal
+from domain.roles import SiteRole
 from models import (
     AuthSession,
     Comment,
@@ -20,6 +21,7 @@ from models import (
     ForgotPassword,
     GroupMember,
     Log,
+    LogDay,
     LogTotal,
     Notification,
     TeamMember,
@@ -133,7 +135,7 @@ class UserDao(Dao):
         password_hash: str,
         first: str,
         last: str,
-        role: str = "user",
+        role: str = SiteRole.USER,
         activation_code: str = "",
         commit: bool = True,
         **profile: Any,
@@ -239,6 +241,7 @@ class UserDao(Dao):
             delete(Comment).where(or_(Comment.username == name, Comment.log_id.in_(own_logs))),
             delete(Log).where(Log.username == name),
             delete(LogTotal).where(LogTotal.username == name),
+            delete(LogDay).where(LogDay.username == name),
             delete(Notification).where(Notification.username == name),
             delete(Flair).where(Flair.username == name),
             delete(ForgotPassword).where(ForgotPassword.username == name),

@@ -8,7 +8,7 @@ from models.auth import AuthSession, RefreshToken, Throttle
 from models.base import AuditMixin, Base, VersionedMixin
 from models.groups import Event, Group, GroupMember, Team, TeamGroup, TeamMember
 from models.idempotency import IdempotencyKey
-from models.logs import Comment, Log, LogTotal
+from models.logs import Comment, Log, LogDay, LogTotal
 from models.lookups import (
     EXERCISE_TYPES,
     MEMBER_ROLES,
@@ -22,6 +22,7 @@ from models.lookups import (
     Type,
     WeekStart,
 )
+from models.stamps import ChangeStamp
 from models.types import MAX_DURATION, Duration
 from models.users import Code, EmailChange, Flair, ForgotPassword, Notification, User
 
@@ -37,6 +38,7 @@ __all__ = [
     "AuditMixin",
     "AuthSession",
     "Base",
+    "ChangeStamp",
     "Code",
     "Comment",
     "Duration",
@@ -48,6 +50,7 @@ __all__ = [
     "GroupMember",
     "IdempotencyKey",
     "Log",
+    "LogDay",
     "LogTotal",
     "Metric",
     "Notification",

@@ -1,10 +1,8 @@
-"""Training logs and their comments."""
+"""Training logs, their comments, and the aggregates of the live logs kept by triggers."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -16,19 +14,16 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
-    Insert,
     Integer,
     String,
-    bindparam,
     delete,
     event,
     func,
     insert,
+    literal_column,
     select,
 )
-from sqlalchemy.dialects import mysql, sqlite
-from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column, relationship
-from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import AuditMixin, Base, VersionedMixin
 from models.types import Duration
@@ -89,9 +84,9 @@ class Log(AuditMixin, VersionedMixin, Base):
 class LogTotal(Base):
     """Hold the running totals of one user's live logs of one type, for all-time figures.
 
-    Kept by the `after_flush` hook below in the transaction of every log write, so an all-time
-    leaderboard or a feed's log count reads one row per member and type instead of every log.
-    A row whose `logs` fell back to 0 stays; readers skip it.
+    Kept by the triggers on `logs` (`LOG_TRIGGERS` below) in the transaction of every write of a
+    log, whoever makes it, so an all-time leaderboard or a feed's log count reads one row per
+    member and type instead of every log. A row whose `logs` fell back to 0 stays; readers skip it.
     """
 
     __tablename__ = "log_totals"
@@ -103,85 +98,163 @@ class LogTotal(Base):
     feel: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
-# Keeping the totals: every ORM flush that inserts, changes or deletes a Log adds its change to
-# the totals in the same transaction, so no code path can forget it. Core statements that write
-# logs (a user's hard delete, the seeder) bypass the ORM and rebuild or delete totals themselves.
+class LogDay(Base):
+    """Hold the sums of one user's live logs of one type on one day, for date-bounded figures.
 
-_TOTALLED = ("username", "type", "deleted", "miles", "feel")
-_SUMS = ("logs", "miles", "feel")
-#: Changes to apply, by (username, type, one of _SUMS).
-Totals = defaultdict[tuple[str, str, str], float]
+    Range views, the week, month and year leaderboards and statistics read these rows (a
+    (username, date) range per member) instead of the logs themselves. Kept like `log_totals`
+    by the triggers on `logs`; a row whose `logs` fell back to 0 stays, and readers skip it.
+    """
 
+    __tablename__ = "log_days"
+    # The range view of everyone reads a range of dates across all users.
+    __table_args__ = (Index("ix_log_days_date", "date"),)
 
-def _values(log: Log, *, before: bool) -> dict[str, Any]:
-    """Return the totalled fields of `log` as flushed (`before`: as they were loaded)."""
-    values = {}
-    for name in _TOTALLED:
-        history = get_history(log, name)
-        if before and history.deleted:
-            values[name] = history.deleted[0]
-        else:
-            values[name] = getattr(log, name)
-    return values
-
-
-def _add(totals: Totals, values: dict[str, Any], sign: int) -> None:
-    if values["deleted"] is not False:  # only live logs count (NULL reads as deleted)
-        return
-    key = (values["username"], values["type"])
-    totals[(*key, "logs")] += sign
-    totals[(*key, "miles")] += sign * (values["miles"] or 0.0)
-    totals[(*key, "feel")] += sign * (values["feel"] or 0)
+    username: Mapped[str] = mapped_column(ForeignKey("users.username"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    type: Mapped[str] = mapped_column(String(40), ForeignKey("types.type"), primary_key=True)
+    logs: Mapped[int] = mapped_column(Integer, nullable=False)
+    miles: Mapped[float] = mapped_column(Double, nullable=False)
+    seconds: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    feel: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
-@event.listens_for(Session, "after_flush")
-def _keep_log_totals(session: Session, _context: UOWTransaction) -> None:
-    """Add what this flush did to logs (new, changed, deleted) to their authors' totals."""
-    totals: Totals = defaultdict(float)
-    for log in session.new:
-        if isinstance(log, Log):
-            _add(totals, _values(log, before=False), +1)
-    for log in session.dirty:
-        if isinstance(log, Log) and session.is_modified(log):
-            _add(totals, _values(log, before=True), -1)
-            _add(totals, _values(log, before=False), +1)
-    for log in session.deleted:
-        if isinstance(log, Log):
-            _add(totals, _values(log, before=True), -1)
-    if not totals:
-        return
-    connection = session.connection()
-    upsert = _upsert(connection.dialect.name)
-    for username, type_ in sorted({(username, type_) for username, type_, _ in totals}):
-        logs, miles, feel = (totals[(username, type_, field)] for field in _SUMS)
-        if logs or miles or feel:
-            row = {"username": username, "type": type_, "logs": int(logs), "feel": int(feel)}
-            connection.execute(upsert, {**row, "miles": miles})
+# -- Keeping the aggregates ----------------------------------------------------------------------
+#
+# Triggers on `logs` add each live log (deleted IS FALSE; NULL reads as deleted) to its author's
+# `log_totals` row and to its `log_days` row, and take it out again, in the statement that writes
+# the log: an ORM flush, a Core statement, the legacy API on an adopted database, a hand-written
+# UPDATE or a bulk load. An update that changes none of the aggregated columns does nothing.
+# Taking a log out only updates an existing row (a missing row means the aggregates were already
+# stale; `refill_log_totals` repairs them). Revision 0014 creates the same triggers (its own
+# frozen copy; tests/migrations compares them), and `Base.metadata.create_all` creates them too.
+
+TRIGGER_NAMES = ("logs_aggregate_insert", "logs_aggregate_update", "logs_aggregate_delete")
+#: The columns of `logs` the aggregates read: an update that changes none of them is skipped.
+_AGGREGATED = ("deleted", "username", "date", "type", "miles", "time", "feel")
 
 
-@cache
-def _upsert(dialect: str) -> Insert:
-    """Return the upsert that adds a row's figures to its totals row (built once per dialect)."""
-    row: dict[str, Any] = {column: bindparam(column) for column in ("username", "type", *_SUMS)}
-    if dialect == "mysql":
-        upsert = mysql.insert(LogTotal).values(row)
-        return upsert.on_duplicate_key_update(
-            {field: getattr(LogTotal, field) + upsert.inserted[field] for field in _SUMS}
-        )
-    lite = sqlite.insert(LogTotal).values(row)
-    return lite.on_conflict_do_update(
-        index_elements=[LogTotal.username, LogTotal.type],
-        set_={field: getattr(LogTotal, field) + lite.excluded[field] for field in _SUMS},
+def sqlite_seconds(value: str) -> str:
+    """Return SQLite SQL for the seconds of a `Duration` value (integer seconds or H:MM:SS text).
+
+    The API stores integer seconds; text such as '1:05:00' written by plain SQL counts as
+    `models.types.Duration` reads it ([-]H:MM:SS, a fraction dropped). NULL counts 0. SQLite's
+    CAST to INTEGER reads the leading digits, so each part is the number before the next ':'.
+    """
+    text = f"trim({value})"
+    rest = f"substr({text}, instr({text}, ':') + 1)"  # MM:SS
+    parsed = (
+        f"CASE WHEN substr({text}, 1, 1) = '-' THEN -1 ELSE 1 END"
+        f" * (CAST(ltrim({text}, '-') AS INTEGER) * 3600 + CAST({rest} AS INTEGER) * 60"
+        f" + CAST(substr({rest}, instr({rest}, ':') + 1) AS INTEGER))"
+    )
+    return (
+        f"(CASE typeof({value}) WHEN 'integer' THEN {value}"
+        f" WHEN 'real' THEN CAST({value} AS INTEGER) WHEN 'text' THEN {parsed} ELSE 0 END)"
     )
 
 
-def refill_log_totals(connection: Connection) -> None:
-    """Recompute every `log_totals` row from the live logs, in the connection's transaction.
+# MySQL/MariaDB: what a live NEW log adds to its two rows, and what a live OLD log takes out.
+_MYSQL_ADD = """
+    INSERT INTO log_totals (username, type, logs, miles, feel)
+    VALUES (NEW.username, NEW.type, 1, COALESCE(NEW.miles, 0), COALESCE(NEW.feel, 0))
+    ON DUPLICATE KEY UPDATE logs = logs + 1, miles = miles + COALESCE(NEW.miles, 0),
+      feel = feel + COALESCE(NEW.feel, 0);
+    INSERT INTO log_days (username, date, type, logs, miles, seconds, feel)
+    VALUES (NEW.username, NEW.date, NEW.type, 1, COALESCE(NEW.miles, 0),
+      COALESCE(TIME_TO_SEC(NEW.time), 0), COALESCE(NEW.feel, 0))
+    ON DUPLICATE KEY UPDATE logs = logs + 1, miles = miles + COALESCE(NEW.miles, 0),
+      seconds = seconds + COALESCE(TIME_TO_SEC(NEW.time), 0),
+      feel = feel + COALESCE(NEW.feel, 0);"""
+_MYSQL_TAKE = """
+    UPDATE log_totals SET logs = logs - 1, miles = miles - COALESCE(OLD.miles, 0),
+      feel = feel - COALESCE(OLD.feel, 0)
+    WHERE username = OLD.username AND type = OLD.type;
+    UPDATE log_days SET logs = logs - 1, miles = miles - COALESCE(OLD.miles, 0),
+      seconds = seconds - COALESCE(TIME_TO_SEC(OLD.time), 0), feel = feel - COALESCE(OLD.feel, 0)
+    WHERE username = OLD.username AND date = OLD.date AND type = OLD.type;"""
+_MYSQL_UNCHANGED = "\n      AND ".join(f"OLD.{column} <=> NEW.{column}" for column in _AGGREGATED)
+MYSQL_LOG_TRIGGERS = (
+    "CREATE TRIGGER logs_aggregate_insert AFTER INSERT ON logs FOR EACH ROW\nBEGIN\n"
+    "  IF NEW.deleted IS FALSE THEN" + _MYSQL_ADD + "\n  END IF;\nEND",
+    "CREATE TRIGGER logs_aggregate_update AFTER UPDATE ON logs FOR EACH ROW\nBEGIN\n"
+    f"  IF NOT ({_MYSQL_UNCHANGED}) THEN\n"
+    "  IF OLD.deleted IS FALSE THEN" + _MYSQL_TAKE + "\n  END IF;\n"
+    "  IF NEW.deleted IS FALSE THEN" + _MYSQL_ADD + "\n  END IF;\n"
+    "  END IF;\nEND",
+    "CREATE TRIGGER logs_aggregate_delete AFTER DELETE ON logs FOR EACH ROW\nBEGIN\n"
+    "  IF OLD.deleted IS FALSE THEN" + _MYSQL_TAKE + "\n  END IF;\nEND",
+)
 
-    For writes that bypass the ORM: the seeder's bulk inserts, or logs edited by hand
-    (`python -m api db refill-totals`).
+# SQLite has no IF: each statement carries its own condition on the log being live.
+_SQLITE_ADD = """
+  INSERT INTO log_totals (username, type, logs, miles, feel)
+  SELECT NEW.username, NEW.type, 1, COALESCE(NEW.miles, 0), COALESCE(NEW.feel, 0)
+  WHERE NEW.deleted IS FALSE
+  ON CONFLICT (username, type) DO UPDATE SET logs = logs + 1, miles = miles + excluded.miles,
+    feel = feel + excluded.feel;
+  INSERT INTO log_days (username, date, type, logs, miles, seconds, feel)
+  SELECT NEW.username, NEW.date, NEW.type, 1, COALESCE(NEW.miles, 0), {new_seconds},
+    COALESCE(NEW.feel, 0)
+  WHERE NEW.deleted IS FALSE
+  ON CONFLICT (username, date, type) DO UPDATE SET logs = logs + 1,
+    miles = miles + excluded.miles, seconds = seconds + excluded.seconds,
+    feel = feel + excluded.feel;"""
+_SQLITE_TAKE = """
+  UPDATE log_totals SET logs = logs - 1, miles = miles - COALESCE(OLD.miles, 0),
+    feel = feel - COALESCE(OLD.feel, 0)
+  WHERE OLD.deleted IS FALSE AND username = OLD.username AND type = OLD.type;
+  UPDATE log_days SET logs = logs - 1, miles = miles - COALESCE(OLD.miles, 0),
+    seconds = seconds - {old_seconds}, feel = feel - COALESCE(OLD.feel, 0)
+  WHERE OLD.deleted IS FALSE AND username = OLD.username AND date = OLD.date
+    AND type = OLD.type;"""
+_SQLITE_CHANGED = "\n  OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in _AGGREGATED)
+SQLITE_LOG_TRIGGERS = tuple(
+    statement.format(new_seconds=sqlite_seconds("NEW.time"), old_seconds=sqlite_seconds("OLD.time"))
+    for statement in (
+        "CREATE TRIGGER logs_aggregate_insert AFTER INSERT ON logs FOR EACH ROW\n"
+        "WHEN NEW.deleted IS FALSE\nBEGIN" + _SQLITE_ADD + "\nEND",
+        f"CREATE TRIGGER logs_aggregate_update AFTER UPDATE OF {', '.join(_AGGREGATED)} ON logs"
+        f" FOR EACH ROW\nWHEN {_SQLITE_CHANGED}\nBEGIN" + _SQLITE_TAKE + _SQLITE_ADD + "\nEND",
+        "CREATE TRIGGER logs_aggregate_delete AFTER DELETE ON logs FOR EACH ROW\n"
+        "WHEN OLD.deleted IS FALSE\nBEGIN" + _SQLITE_TAKE + "\nEND",
+    )
+)
+
+
+def log_trigger_ddl(dialect: str) -> tuple[str, ...]:
+    """Return the CREATE TRIGGER statements that keep `log_totals` and `log_days`.
+
+    `dialect` is a SQLAlchemy dialect name: "mysql" (MySQL and MariaDB) or "sqlite".
     """
+    if dialect == "mysql":
+        return MYSQL_LOG_TRIGGERS
+    if dialect == "sqlite":
+        return SQLITE_LOG_TRIGGERS
+    raise ValueError(f"no log triggers for the {dialect!r} dialect")
+
+
+@event.listens_for(Base.metadata, "after_create")
+def _create_log_triggers(_metadata: Any, connection: Connection, **kw: Any) -> None:
+    """Create the triggers when `create_all` creates the `logs` table (as 0014 does on upgrade)."""
+    if Log.__table__ in kw.get("tables", ()):
+        for statement in log_trigger_ddl(connection.dialect.name):
+            connection.exec_driver_sql(statement)
+
+
+def refill_log_totals(connection: Connection) -> None:
+    """Recompute every `log_totals` and `log_days` row from the live logs, in one transaction.
+
+    The repair after the aggregates went stale: a restored backup of one table, triggers that
+    were missing while logs were written (`python -m api db refill-totals`).
+    """
+    live = Log.deleted.is_(False)
+    if connection.dialect.name == "mysql":
+        seconds: Any = func.time_to_sec(Log.time)
+    else:
+        seconds = literal_column(sqlite_seconds("logs.time"))
     connection.execute(delete(LogTotal))
+    connection.execute(delete(LogDay))
     connection.execute(
         insert(LogTotal).from_select(
             ["username", "type", "logs", "miles", "feel"],
@@ -192,7 +265,23 @@ def refill_log_totals(connection: Connection) -> None:
                 func.coalesce(func.sum(Log.miles), 0.0),
                 func.coalesce(func.sum(Log.feel), 0),
             )
-            .where(Log.deleted.is_(False))
+            .where(live)
             .group_by(Log.username, Log.type),
+        )
+    )
+    connection.execute(
+        insert(LogDay).from_select(
+            ["username", "date", "type", "logs", "miles", "seconds", "feel"],
+            select(
+                Log.username,
+                Log.date,
+                Log.type,
+                func.count(),
+                func.coalesce(func.sum(Log.miles), 0.0),
+                func.coalesce(func.sum(seconds), 0),
+                func.coalesce(func.sum(Log.feel), 0),
+            )
+            .where(live)
+            .group_by(Log.username, Log.date, Log.type),
         )
     )

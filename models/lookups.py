@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.roles import MemberRole, MembershipStatus, SiteRole
 from models.base import Base
 
 # The 23 exercise types of the legacy seed script, in its order (legacy-v2 §2.3).
@@ -41,12 +42,12 @@ EXERCISE_TYPES: tuple[str, ...] = (
     "inline skate",
 )
 METRICS: tuple[str, ...] = ("miles", "kilometers", "meters")
-MEMBER_STATUSES: tuple[str, ...] = ("accepted", "pending")
+MEMBER_STATUSES: tuple[str, ...] = tuple(status.value for status in MembershipStatus)
 # Roles inside a group or team (groupmembers.user, teammembers.user), from the `admins` table.
-MEMBER_ROLES: tuple[str, ...] = ("user", "admin")
+MEMBER_ROLES: tuple[str, ...] = tuple(role.value for role in MemberRole)
 WEEK_STARTS: tuple[str, ...] = ("sunday", "monday")
 # Site-wide roles (users.role), a Splits addition with no lookup table.
-SITE_ROLES: tuple[str, ...] = ("user", "admin")
+SITE_ROLES: tuple[str, ...] = tuple(role.value for role in SiteRole)
 
 
 class Type(Base):

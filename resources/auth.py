@@ -11,12 +11,13 @@ import falcon
 from api.access import Lookup, Target
 from api.errors import unauthorized
 from api.metrics import LOGINS
-from api.registry import Auth, Collection, Endpoint, Principal
+from api.registry import Auth, Collection, Endpoint
 from api.security import PASSWORD_MAX_BYTES, TokenService
 from dao.auth import AuthDao, RefreshRefused
 from dao.errors import InvalidInput, TooManyAttempts
 from dao.throttles import ThrottleDao, account_key, identifier_key
 from dao.users import UserDao
+from domain.identity import Principal
 from models import User
 from resources.base import Resource
 from resources.users import USER_WITHOUT_ETAG, user_view
@@ -72,7 +73,7 @@ class Tokens(Resource):
             user.username, user.email, user.role, session_id, first=user.first, last=user.last
         )
         return {
-            "self": "/v2/auth/token",
+            "self": self.href("auth.token"),
             "access_token": access.token,
             "token_type": "Bearer",
             "expires_in": access.expires_in,
@@ -153,7 +154,7 @@ class Tokens(Resource):
             raise unauthorized(f"The refresh token is not valid: {ex}.", "invalid_grant") from ex
         resp.set_header("Cache-Control", "no-store")
         body = self._grant(req, rotation.user, rotation.session_id, rotation.refresh_token)
-        body["self"] = "/v2/auth/refresh"
+        body["self"] = self.href("auth.refresh")
         resp.media = body
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, target: str | None) -> None:

@@ -56,8 +56,9 @@ class Item(Resource):
       with `updated` and the new ETag;
     * DELETE calls `remove` (for good), the soft DELETE `retire`; both answer 204.
 
-    A resource configures it by overriding the hooks it serves; a responder it does not route is
-    never called (the registry routes only what is declared).
+    A resource configures it by overriding the hooks it serves, and takes the responders it
+    routes: `Item` reads, `Editable` adds PUT and PATCH, `Deletable` the two DELETEs (Falcon
+    routes every `on_*` a class has, and the app refuses to boot when one is not declared).
     """
 
     #: The JSON Schema a PUT body and a patched document must meet.
@@ -120,6 +121,10 @@ class Item(Resource):
         """Read the item."""
         self.read(req, resp, target)
 
+
+class Editable(Item):
+    """An item that PUT replaces and PATCH changes."""
+
     def on_put(self, req: falcon.Request, resp: falcon.Response, target: Any) -> None:
         """Replace the item."""
         self.write(req, resp, target, patch=False)
@@ -127,6 +132,10 @@ class Item(Resource):
     def on_patch(self, req: falcon.Request, resp: falcon.Response, target: Any) -> None:
         """Change part of the item with a merge patch or a JSON Patch."""
         self.write(req, resp, target, patch=True)
+
+
+class Deletable(Item):
+    """An item that DELETE removes for good and the soft DELETE retires."""
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, target: Any) -> None:
         """Delete the item for good."""

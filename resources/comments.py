@@ -13,7 +13,7 @@ from api.registry import Auth, Collection, Endpoint
 from dao.comments import CommentDao
 from dao.errors import Forbidden
 from models import Comment
-from resources.base import Item
+from resources.base import Deletable, Editable
 from resources.users import is_private_view
 
 COLLECTION = Collection("comments", key="comment", prefix="/v2/comments", title="comments")
@@ -57,7 +57,7 @@ def comment_view(req: falcon.Request, linker: Linker, comment: Comment) -> dict[
     }
 
 
-class Comments(Item):
+class Comments(Editable, Deletable):
     """The comments collection and its items."""
 
     update_schema = "comment-update"

@@ -31,31 +31,32 @@ class Discovery(Resource):
             "activation_code.list",
         )
         # RFC 8631: the machine-readable description, its schemas and the human-readable explorer.
-        return links + self.links(req, "api.openapi", "api.schemas", "api.docs")
+        return links + self.links(req, "api.openapi", "api.schemas", "api.docs", "api.problems")
 
     def on_get_root(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Describe the API and where to go next."""
         resp.media = {
-            "self": "/",
+            "self": self.href("api.root"),
             "api_name": "splits",
-            "versions_link": "/versions",
+            "versions_link": self.href("api.versions"),
             "links": self._root_links(req),
         }
 
     def on_get_versions(self, req: falcon.Request, resp: falcon.Response) -> None:
         """List the API versions (only v2 exists)."""
+        v2 = self.href("api.v2")
         resp.media = {
-            "self": "/versions",
-            "version_latest": "/v2",
+            "self": self.href("api.versions"),
+            "version_latest": v2,
             "version_1": None,
-            "version_2": "/v2",
+            "version_2": v2,
             "links": self.links(req, "api.v2", "api.root"),
         }
 
     def on_get_v2(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Describe version 2; its legacy `links` key becomes the links array."""
         resp.media = {
-            "self": "/v2",
+            "self": self.href("api.v2"),
             "version": 2,
             "latest": True,
             "links": self.links(req, "api.index", rel="links") + self.links(req, "api.root"),
@@ -64,7 +65,7 @@ class Discovery(Resource):
     def on_get_links(self, req: falcon.Request, resp: falcon.Response) -> None:
         """Map every collection's legacy key to its links document (types and auth included)."""
         registry = self.services.registry
-        body: dict[str, object] = {"self": "/v2/links"}
+        body: dict[str, object] = {"self": self.href("api.index")}
         links: list[Link] = []
         for collection in registry.collections.values():
             body[collection.key] = collection.links_path
@@ -90,7 +91,7 @@ class LinksDocuments(Resource):
                 "auth": item.auth.value,
             }
             if item.schema:
-                entry["schema"] = f"/v2/schemas/{item.schema}.json"
+                entry["schema"] = self.href("api.schema", name=item.schema)
             if item.disabled:
                 entry["disabled"] = True
             entries.append(entry)

@@ -83,7 +83,7 @@ class EmailChanges(Resource):
         if change is not None:
             names = ("users.email_confirm", "users.email_cancel", *names)
         return {
-            "self": f"/v2/users/{username}/email",
+            "self": self.href("users.email", username=username),
             "username": username,
             "email": user.email,
             "pending": change is not None,
@@ -145,7 +145,7 @@ class EmailChanges(Resource):
                 headers={"Retry-After": MAIL_RETRY_AFTER},
             ) from ex
         resp.status = falcon.HTTP_202
-        resp.content_location = f"/v2/users/{username}/email"
+        resp.content_location = self.href("users.email", username=username)
         resp.media = self._view(req, user, requested.change)
 
     def on_delete(self, req: falcon.Request, resp: falcon.Response, target: EmailChange) -> None:
@@ -171,7 +171,7 @@ class EmailChanges(Resource):
                 log.error("could not tell the old address of an e-mail change: %s", ex)
         resp.etag = etag_for(user.version, "p")
         resp.media = {
-            "self": f"/v2/users/{username}",
+            "self": self.href("users.item", username=username),
             "user": user_view(req, self.linker, user),
             "updated": True,
             "links": self.links(req, "users.list", "api.root"),

@@ -6,6 +6,7 @@ from typing import Any
 
 import falcon
 
+from api.links import Linker
 from api.registry import Auth, Collection, Endpoint
 from dao.flair import FlairDao
 from dao.users import UserDao
@@ -15,10 +16,10 @@ from resources.base import Resource
 COLLECTION = Collection("flair", key="flair", prefix="/v2/flair", title="flair")
 
 
-def flair_view(row: Flair) -> dict[str, Any]:
+def flair_view(linker: Linker, row: Flair) -> dict[str, Any]:
     """Represent one flair; it has no address of its own, so `self` is its owner's flair list."""
     return {
-        "self": f"/v2/users/flair/{row.username}",
+        "self": linker.href("users.flair", username=row.username),
         "flair_id": row.flair_id,
         "username": row.username,
         "flair": row.flair,
@@ -36,14 +37,14 @@ class Flairs(Resource):
         row = self.services.dao(FlairDao, req).grant(
             user, body["flair"], by=req.context.user.username
         )
-        location = f"/v2/users/flair/{user.username}"
+        location = self.href("users.flair", username=user.username)
         self.created(
             resp,
             location,
             {
-                "self": "/v2/flair",
+                "self": self.href("flair.create"),
                 "added": True,
-                "flair": flair_view(row),
+                "flair": flair_view(self.linker, row),
                 "links": self.links(req, "users.flair", "users.item", username=user.username)
                 + self.links(req, "api.root"),
             },

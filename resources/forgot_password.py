@@ -93,7 +93,7 @@ class ForgotPassword(Resource):
                 log.error("could not e-mail a reset code: %s", ex)
         resp.status = falcon.HTTP_202
         resp.media = {
-            "self": f"/v2/forgot_password/{username}",
+            "self": self.href("forgot_password.request", username=username),
             "requested": True,
             "message": REQUESTED,
             "links": self.links(req, "forgot_password.validate", "users.change_password")

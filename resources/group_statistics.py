@@ -6,11 +6,13 @@ from typing import Any
 
 import falcon
 
+from api.conditional import send_digest_etag
 from api.paging import path_id
 from api.registry import Auth, Endpoint
 from dao.errors import InvalidInput
 from dao.statistics import StatisticsDao
-from dao.training import INTERVALS
+from dao.training import INTERVALS, interval_start
+from dao.versions import VersionDao
 from resources.base import Resource
 from resources.log_feed import activity_links
 
@@ -20,15 +22,19 @@ class GroupStatistics(Resource):
 
     def on_get_statistics(self, req: falcon.Request, resp: falcon.Response, group_id: str) -> None:
         """Read a group's mileage and feel: all time, this year, month and week."""
+        number = path_id(group_id, "group_id")
+        group = self.services.dao(VersionDao, req).group(number)  # or 404
+        today = self.services.clock().date()  # the figures and the range view link follow it
+        send_digest_etag(req, resp, group, today)
         stats = self.services.dao(StatisticsDao, req)
-        group = stats.get_group(path_id(group_id, "group_id"))
+        stats.know_members(number, group.members)
         resp.media = {
-            "self": f"/v2/groups/statistics/{group.id}",
-            "stats": stats.for_group(group.id, group.week_start),
+            "self": self.href("groups.statistics", group_id=number),
+            "stats": stats.for_group(number, group.week_start),
             "links": self.links(
-                req, "groups.leaderboard", "groups.leaderboard_interval", group_id=group.id
+                req, "groups.leaderboard", "groups.leaderboard_interval", group_id=number
             )
-            + activity_links(req, self.linker, "group", group.id, self.services.clock().date()),
+            + activity_links(req, self.linker, "group", number, today),
         }
 
     def on_get_leaderboard(
@@ -44,13 +50,24 @@ class GroupStatistics(Resource):
                 f"'interval' must be one of {', '.join(INTERVALS)}.",
                 errors=[{"path": "interval", "message": "unknown interval"}],
             )
+        number = path_id(group_id, "group_id")
+        group = self.services.dao(VersionDao, req).group(number)  # or 404
+        today = self.services.clock().date()
+        # The board covers the logs since the interval's first day.
+        send_digest_etag(
+            req, resp, group, interval_start(interval or "all", today, group.week_start)
+        )
         stats = self.services.dao(StatisticsDao, req)
-        group = stats.get_group(path_id(group_id, "group_id"))
-        rows = stats.leaderboard(group.id, interval or "all", group.week_start)
-        path = f"/v2/groups/leaderboard/{group.id}" + (f"/{interval}" if interval else "")
+        stats.know_members(number, group.members)
+        rows = stats.leaderboard(number, interval or "all", group.week_start)
+        path = (
+            self.href("groups.leaderboard_interval", group_id=number, interval=interval)
+            if interval
+            else self.href("groups.leaderboard", group_id=number)
+        )
         leaders: list[dict[str, Any]] = [
             {
-                "self": f"/v2/users/{row.username}",
+                "self": self.href("users.item", username=row.username),
                 "username": row.username,
                 "first": row.first,
                 "last": row.last,
@@ -66,13 +83,13 @@ class GroupStatistics(Resource):
         resp.media = {
             "self": path,
             "leaderboard": leaders,
-            "links": self.links(req, "groups.statistics", group_id=group.id)
+            "links": self.links(req, "groups.statistics", group_id=number)
             + [
                 link
                 for other in INTERVALS
                 if other != interval
                 for link in self.links(
-                    req, "groups.leaderboard_interval", rel=other, group_id=group.id, interval=other
+                    req, "groups.leaderboard_interval", rel=other, group_id=number, interval=other
                 )
             ],
         }

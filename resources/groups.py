@@ -14,18 +14,22 @@ from typing import Any
 import falcon
 
 from api.access import Access, Lookup, Scope, Target
-from api.conditional import etag_for
+from api.conditional import etag_for, send_digest_etag
 from api.links import Link, Linker
 from api.paging import PAGING_QUERY, page_from, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.groups import EDITABLE_FIELDS, GroupDao
 from dao.statistics import StatisticsDao
 from dao.teams import TeamDao
+from dao.training import interval_start
+from dao.versions import VersionDao
 from models import Group, GroupMember, Team, User
-from resources.base import Item
+from resources.base import Editable, Item
 from resources.teams import team_view
 
 COLLECTION = Collection("groups", "group", "/v2/groups", "groups")
+#: The intervals whose first day a group snapshot's statistics depend on (its ETag covers them).
+SNAPSHOT_DAYS = ("year", "month", "week")
 #: Fields a legacy PUT replaces (left out: null); `group_title` changes only when sent.
 PUT_REPLACED = ("description", "grouppic_name", "week_start")
 
@@ -186,12 +190,10 @@ NEW_GROUP_TEAM = Target(
 )
 
 
-class Groups(Item):
+class Groups(Editable):
     """The groups collection, its items, memberships and snapshots."""
 
     update_schema = "group-update"
-    on_delete = None  # groups are not deleted through the API
-    on_delete_soft = None
 
     @staticmethod
     def _named(target: Group | NamedGroup) -> NamedGroup | None:
@@ -236,8 +238,8 @@ class Groups(Item):
         return self.services.dao(GroupDao, req).update(group, values, by=req.context.user.username)
 
     on_get_named = Item.on_get
-    on_put_named = Item.on_put
-    on_patch_named = Item.on_patch
+    on_put_named = Editable.on_put
+    on_patch_named = Editable.on_patch
 
     # -- collection ---------------------------------------------------------------------------
 
@@ -307,20 +309,25 @@ class Groups(Item):
             links=self.links(req, "groups.item", key=group.id),
         )
 
-    def on_get_members(self, req: falcon.Request, resp: falcon.Response, target: Group) -> None:
+    def on_get_members(self, req: falcon.Request, resp: falcon.Response, key: str) -> None:
         """List a group's members of any status, by group id, paged."""
+        # The version lookup answers 404 for a missing group and 304 before any other query.
+        number = path_id(key, "group_id")
+        send_digest_etag(req, resp, self.services.dao(VersionDao, req).group(number))
+        group = self.services.dao(GroupDao, req).get(number)
         self._members(
             req,
             resp,
-            self.href("groups.members", key=target.id),
-            self.href("groups.item", key=target.id),
-            target,
+            self.href("groups.members", key=group.id),
+            self.href("groups.item", key=group.id),
+            group,
         )
 
     def on_get_member(
         self, req: falcon.Request, resp: falcon.Response, key: str, second: str
     ) -> None:
         """List a group's members of any status, by team and group name, paged."""
+        send_digest_etag(req, resp, self.services.dao(VersionDao, req).group_by_names(key, second))
         group = self.services.dao(GroupDao, req).get_by_names(key, second)
         self._members(
             req,
@@ -366,6 +373,11 @@ class Groups(Item):
         self, req: falcon.Request, resp: falcon.Response, key: str, group_name: str
     ) -> None:
         """Read a group with all its members and its statistics."""
+        version = self.services.dao(VersionDao, req).group_by_names(key, group_name)
+        if version is not None:  # the statistics cover the logs since each interval's first day
+            today = self.services.clock().date()
+            starts = [interval_start(name, today, version.week_start) for name in SNAPSHOT_DAYS]
+            send_digest_etag(req, resp, version, *starts)
         groups = self.services.dao(GroupDao, req)
         group = groups.get_by_names(key, group_name)
         members = [
@@ -499,7 +511,6 @@ ENDPOINTS = (
         title="List a group's members, by group id",
         params={"key": "integer"},
         query=PAGING_QUERY,
-        target=GROUP,
     ),
     Endpoint(
         name="groups.members_by_names",

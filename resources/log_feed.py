@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 import falcon
 
+from api.conditional import send_digest_etag
 from api.links import Link, Linker
-from api.paging import LIMIT, OFFSET, path_id, set_link_header
+from api.paging import LIMIT, OFFSET, Page, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.logs import LogDao
-from dao.statistics import StatisticsDao
-from dao.users import UserDao
+from dao.versions import VersionDao
 from resources.base import Resource
 from resources.logs import FEED_PAGE, log_view
 
@@ -21,11 +20,6 @@ COLLECTION = Collection("log_feed", key="log_feed", prefix="/v2/log_feed", title
 GROUP_FILTERS = ("group", "groups")
 USER_FILTERS = ("user", "users", "username")
 FILTERS = ("all", *GROUP_FILTERS, *USER_FILTERS)
-
-
-def feed_path(filter_by: str, bucket: str, limit: int, offset: int) -> str:
-    """Return the path of one page of a feed."""
-    return f"/v2/log_feed/{quote(filter_by, safe='')}/{quote(bucket, safe='@')}/{limit}/{offset}"
 
 
 def activity_links(
@@ -79,42 +73,34 @@ class LogFeed(Resource):
         size = LIMIT.parse(limit, "limit")
         start = OFFSET.parse(offset, "offset")
         logs = self.services.dao(LogDao, req)
+        versions = self.services.dao(VersionDao, req)
         if filter_by in GROUP_FILTERS:
             group_id = path_id(bucket, "bucket")
-            self.services.dao(StatisticsDao, req).get_group(group_id)
+            send_digest_etag(req, resp, versions.group(group_id))  # or 404
             rows, total = logs.feed_for_group(group_id, limit=size, offset=start)
         elif filter_by in USER_FILTERS:
-            user = self.services.dao(UserDao, req).get_by_username(bucket)
-            rows, total = logs.feed_for_user(user.username, limit=size, offset=start)
+            user = versions.user(bucket)  # or 404
+            send_digest_etag(req, resp, user)
+            rows, total = logs.feed_for_user(user.name or bucket, limit=size, offset=start)
         else:
             # "all": the caller's teams; the bucket is not used (clients send "all").
             me = req.context.user.username
+            send_digest_etag(req, resp, versions.teammates(me))
             rows, total = logs.feed_for_teammates(me, limit=size, offset=start)
-        pages = {
-            "first": 0,
-            "prev": max(0, start - size) if start > 0 else None,
-            "next": start + size if start + size < total else None,
-            "last": (page_count(total, size) - 1) * size if total else 0,
-        }
-        hrefs = {
-            rel: None if at is None else feed_path(filter_by, bucket, size, at)
-            for rel, at in pages.items()
-        }
-        paging: list[Link] = [
-            {"rel": rel, "href": href, "method": "GET", "title": f"The {rel} page"}
-            for rel, href in hrefs.items()
-            if href is not None
-        ]
-        set_link_header(resp, paging)
-        resp.media = {
-            "self": feed_path(filter_by, bucket, size, start),
-            "next": hrefs["next"],
-            "prev": hrefs["prev"],
-            "pages": page_count(total, size),
-            "total": total,
-            "logs": [log_view(req, self.linker, log) for log in rows],
-            "links": paging + self.links(req, "logs.create", "api.root"),
-        }
+
+        def page(at: int) -> str:  # the feed's pages are addressed by path, not query
+            fields = {"filter_by": filter_by, "bucket": bucket, "limit": size, "offset": at}
+            return self.href("log_feed.page", **fields)
+
+        resp.media = Page(size, start).envelope(
+            resp,
+            "logs",
+            [log_view(req, self.linker, log) for log in rows],
+            total,
+            href=page,
+            pages=page_count(total, size),
+            links=self.links(req, "logs.create", "api.root"),
+        )
 
 
 ENDPOINTS = (

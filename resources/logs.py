@@ -9,13 +9,13 @@ import falcon
 
 from api.access import Lookup, Scope, Target
 from api.links import Linker, caller
-from api.media import format_duration
 from api.paging import PAGING_QUERY, page_from, path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import Forbidden
 from dao.logs import LogDao
+from domain.durations import format_duration
 from models import Log
-from resources.base import Item
+from resources.base import Deletable, Editable
 from resources.comments import comment_view
 
 COLLECTION = Collection("logs", key="log", prefix="/v2/logs", title="training logs")
@@ -101,7 +101,7 @@ def log_variant(req: falcon.Request, log: Log) -> str:
     return hashlib.blake2s("|".join(parts).encode(), digest_size=6).hexdigest()
 
 
-class Logs(Item):
+class Logs(Editable, Deletable):
     """The logs collection and its items."""
 
     update_schema = "log-update"

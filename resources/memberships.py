@@ -31,14 +31,14 @@ def memberships_view(
     """Represent a user's teams with their groups nested (legacy `memberships`)."""
     return [
         {
-            "self": f"/v2/teams/{entry.team.team_name}",
+            "self": linker.href("teams.item", team_name=entry.team.team_name),
             "team_name": entry.team.team_name,
             "title": entry.title,
             "status": entry.team.status,
             "user": entry.team.user,
             "groups": [
                 {
-                    "self": f"/v2/groups/{group.id}",
+                    "self": linker.href("groups.item", key=group.id),
                     "group_name": group.group_name,
                     "group_title": group.group_title,
                     "group_id": group.id,
@@ -63,7 +63,7 @@ class Memberships(Resource):
         rows = self.services.dao(MembershipDao, req).groups_of(user.username)
         return [
             {
-                "self": f"/v2/groups/{group.id}",
+                "self": self.href("groups.item", key=group.id),
                 "id": group.id,
                 "group_name": group.group_name,
                 "group_title": group.group_title,
@@ -79,7 +79,7 @@ class Memberships(Resource):
         """List a user's group memberships of any status."""
         user = self._user(req, username)
         resp.media = {
-            "self": f"/v2/users/groups/{user.username}",
+            "self": self.href("users.groups", username=user.username),
             "groups": self._groups(req, user),
             "links": self.links(req, "users.item", "users.memberships", username=user.username),
         }
@@ -89,10 +89,10 @@ class Memberships(Resource):
         user = self._user(req, username)
         rows = self.services.dao(MembershipDao, req).teams_of(user.username)
         resp.media = {
-            "self": f"/v2/users/teams/{user.username}",
+            "self": self.href("users.teams", username=user.username),
             "teams": [
                 {
-                    "self": f"/v2/teams/{team.name}",
+                    "self": self.href("teams.item", team_name=team.name),
                     "team_name": team.name,
                     "title": team.title,
                     "status": member.status,
@@ -107,7 +107,7 @@ class Memberships(Resource):
     def _memberships_body(self, req: falcon.Request, user: User) -> dict[str, Any]:
         teams = self.services.dao(MembershipDao, req).memberships_of(user.username)
         return {
-            "self": f"/v2/users/memberships/{user.username}",
+            "self": self.href("users.memberships", username=user.username),
             "memberships": memberships_view(req, self.linker, teams),
             "links": self.links(
                 req,
@@ -143,7 +143,8 @@ class Memberships(Resource):
         snapshot = user_view(req, self.linker, user)
         snapshot["groups"] = groups
         snapshot["flair"] = [
-            flair_view(row) for row in self.services.dao(FlairDao, req).of(user.username)
+            flair_view(self.linker, row)
+            for row in self.services.dao(FlairDao, req).of(user.username)
         ]
         if is_private_view(req, user.username):
             rows = self.services.dao(NotificationDao, req).recent(user)
@@ -154,7 +155,7 @@ class Memberships(Resource):
             user.username, user.week_start
         )
         resp.media = {
-            "self": f"/v2/users/snapshot/{user.username}",
+            "self": self.href("users.snapshot", username=user.username),
             "user": snapshot,
             "links": self.links(
                 req, "users.item", "users.memberships", "users.statistics", username=user.username

@@ -19,7 +19,7 @@ from dao.errors import InvalidInput
 from dao.notifications import NotificationDao
 from dao.throttles import Limit
 from models import Notification
-from resources.base import Item
+from resources.base import Deletable, Editable
 
 COLLECTION = Collection(
     "notifications", key="notification", prefix="/v2/notifications", title="notifications"
@@ -74,7 +74,7 @@ NOTIFICATION = Target(
 )
 
 
-class Notifications(Item):
+class Notifications(Editable, Deletable):
     """The notifications collection and its items."""
 
     update_schema = "notification-update"

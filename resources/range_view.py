@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from urllib.parse import quote
 
 import falcon
 
+from api.conditional import send_digest_etag
 from api.paging import path_id
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
 from dao.statistics import OTHER_LETTER, TYPE_LETTERS, StatisticsDao
-from dao.users import UserDao
+from dao.versions import VersionDao
 from resources.base import Resource
 
 COLLECTION = Collection(
@@ -72,22 +72,27 @@ class RangeView(Resource):
         if (last - first).days >= MAX_DAYS:
             raise _bad("end", f"A range view spans at most {MAX_DAYS} days.", "range too long")
         stats = self.services.dao(StatisticsDao, req)
+        versions = self.services.dao(VersionDao, req)
         username = group_id = None
         if filter_by in GROUP_FILTERS:
             group_id = path_id(bucket, "bucket")
-            stats.get_group(group_id)
+            version = versions.group(group_id)  # or 404
+            send_digest_etag(req, resp, version)
+            stats.know_members(group_id, version.members)
         elif filter_by in USER_FILTERS:
-            username = self.services.dao(UserDao, req).get_by_username(bucket).username
+            user = versions.user(bucket)  # or 404
+            send_digest_etag(req, resp, user)
+            username = user.name
+        else:
+            send_digest_etag(req, resp, versions.everyone())
         days = stats.range_view(exercise_types, first, last, username=username, group_id=group_id)
-        path = "/".join(
-            (
-                "/v2/range_view",
-                quote(filter_by, safe=""),
-                quote(bucket, safe="@"),
-                exercise_types,
-                start,
-                end,
-            )
+        path = self.href(
+            "range_view.read",
+            filter_by=filter_by,
+            bucket=bucket,
+            exercise_types=exercise_types,
+            start=start,
+            end=end,
         )
         body = {
             "self": path,

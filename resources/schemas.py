@@ -37,11 +37,11 @@ class Schemas(Resource):
         """List every request-body schema with its title."""
         schemas = self.services.schemas.raw
         resp.media = {
-            "self": "/v2/schemas",
+            "self": self.href("api.schemas"),
             "schemas": [
                 {
                     "name": name,
-                    "self": f"/v2/schemas/{name}.json",
+                    "self": self.href("api.schema", name=name),
                     "title": json.loads(data).get("title"),
                 }
                 for name, data in sorted(schemas.items())

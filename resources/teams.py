@@ -7,7 +7,7 @@ from typing import Any
 import falcon
 
 from api.access import Access, Lookup, Scope, Target
-from api.conditional import send_etag
+from api.conditional import send_digest_etag, send_etag
 from api.links import Linker
 from api.paging import (
     MAX_FILTER_LENGTH,
@@ -19,8 +19,9 @@ from api.paging import (
 )
 from api.registry import Auth, Collection, Endpoint
 from dao.errors import InvalidInput
-from dao.memberships import PENDING
 from dao.teams import TeamDao
+from dao.versions import VersionDao
+from domain.roles import MembershipStatus
 from models import Group, Team, TeamMember, User
 from resources.base import Resource
 
@@ -53,7 +54,7 @@ def team_member_view(
 ) -> dict[str, Any]:
     """Represent one team membership (legacy MemberRow plus `deleted`)."""
     links = linker.links(req, "users.item", username=user.username)
-    if member.status == PENDING:
+    if member.status == MembershipStatus.PENDING:
         links += linker.links(
             req,
             "teams.approve_member",
@@ -148,6 +149,7 @@ class Teams(Resource):
 
     def on_get_members(self, req: falcon.Request, resp: falcon.Response, team_name: str) -> None:
         """List a team's members of any status, paged."""
+        send_digest_etag(req, resp, self.services.dao(VersionDao, req).team(team_name))
         page = page_from(req)
         rows, total = self.services.dao(TeamDao, req).members(
             team_name, limit=page.limit, offset=page.offset

@@ -19,7 +19,7 @@ class Types(Resource):
         """List every exercise type by name."""
         names = req.context.db.scalars(select(Type.type).order_by(Type.type)).all()
         resp.media = {
-            "self": "/v2/types",
+            "self": self.href("types.list"),
             "types": list(names),
             "links": self.links(req, "api.root"),
         }

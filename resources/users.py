@@ -16,7 +16,7 @@ from dao.registration import RegistrationDao
 from dao.throttles import ThrottleDao
 from dao.users import EDITABLE_FIELDS, EmailChangeRequired, UserDao
 from models import User
-from resources.base import Item
+from resources.base import Deletable, Editable
 
 COLLECTION = Collection("users", key="user", prefix="/v2/users", title="users")
 TOO_MANY_LOOKUPS = "Too many user lookups from this address; wait before asking again."
@@ -108,7 +108,7 @@ VISIBLE_USER = Target(kind="user", load=load_visible_user, scope=_own)
 USER_WITHOUT_ETAG = Target(kind="user", load=load_user, scope=_own, version=None)
 
 
-class Users(Item):
+class Users(Editable, Deletable):
     """The users collection and its items."""
 
     update_schema = "user-update"

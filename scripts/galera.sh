@@ -163,6 +163,8 @@ node_args() {
     for m in "${NODES[@]}"; do
         peers+="${peers:+,}127.0.0.1:$(gcomm_port "$m")"
     done
+    # Galera emulates a binary log: creating the triggers on `logs` (revision 0014) as the
+    # unprivileged app user needs log_bin_trust_function_creators (docs/database.md).
     NODE_ARGS=(
         /usr/sbin/mariadbd --no-defaults --user=mysql
         --datadir="$dir/data" --socket="$(node_sock "$n")" --pid-file="$(node_pidfile "$n")"
@@ -172,6 +174,7 @@ node_args() {
         --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
         --innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=2 --max-connections=300
         --binlog-format=ROW --default-storage-engine=InnoDB --innodb-autoinc-lock-mode=2
+        --log-bin-trust-function-creators=1
         --wsrep-on=ON --wsrep-provider="$PROVIDER" --wsrep-cluster-name=splits
         --wsrep-cluster-address="gcomm://$peers"
         --wsrep-node-name="node$n" --wsrep-node-address="127.0.0.1:$(gcomm_port "$n")"

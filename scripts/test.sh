@@ -19,9 +19,10 @@ for phase in "${phases[@]}"; do
   echo "== $phase"
   case "$phase" in
     lint)
-      "$BIN/ruff" check api dao models resources tests
-      "$BIN/ruff" format --check api dao models resources tests
+      "$BIN/ruff" check api dao domain models resources seeding tests
+      "$BIN/ruff" format --check api dao domain models resources seeding tests
       "$BIN/mypy"
+      "$BIN/lint-imports"  # the layers of docs/architecture.md ([tool.importlinter])
       ;;
     sqlite)
       # Debian's Chromium for the explorer's browser tests; if apt cannot install it, they skip

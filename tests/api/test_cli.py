@@ -66,7 +66,7 @@ def test_current_and_downgrade(sqlite_env, capsys):
 def test_refill_totals_recomputes_them_from_the_logs(sqlite_env):
     main(["db", "upgrade"])
     engine = create_engine(sqlite_env)
-    with engine.begin() as connection:  # stale totals, as after a hand edit of the logs
+    with engine.begin() as connection:  # stale aggregates, as after restoring one table
         connection.execute(
             text(
                 "INSERT INTO users (username, first, last, password, member_since, activation_code,"
@@ -86,10 +86,16 @@ def test_refill_totals_recomputes_them_from_the_logs(sqlite_env):
                 " VALUES ('ann', 'bike', 9, 99, 9)"
             )
         )
+        connection.execute(text("DELETE FROM log_days"))
     assert main(["db", "refill-totals"]) == 0
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT * FROM log_totals")).all()
+        days = connection.execute(text("SELECT * FROM log_days")).all()
+        stamp = connection.execute(text("SELECT stamp FROM change_stamps WHERE name = 'ann'"))
+        # the user's insert and log (triggers), then the refill: the feeds' ETags move
+        assert stamp.scalar() == 3
     assert [tuple(row) for row in rows] == [("ann", "run", 1, 4.5, 6)]
+    assert [tuple(row) for row in days] == [("ann", "2024-01-02", "run", 1, 4.5, 0, 6)]
 
 
 def test_purge_idempotency_keys_deletes_the_expired_ones_only(sqlite_env, capsys):

@@ -19,9 +19,9 @@ from sqlalchemy import create_engine, func, select
 from api.app import create_app
 from api.cli import main
 from api.config import Config
-from dao.demo import ADMIN, GROUPS, RUNNERS, SEASON_DAYS, DemoDao
 from models import Comment, GroupMember, Log, User
-from tests.totals import recomputed, stored
+from seeding.demo import ADMIN, GROUPS, RUNNERS, SEASON_DAYS, DemoDao
+from tests.totals import recomputed, recomputed_days, stored, stored_days
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD_LINE = re.compile(r"log in as '(\w+)' with the password: (\S+)")
@@ -122,6 +122,7 @@ def test_the_demo_never_loads_in_production(empty_database, monkeypatch, capsys)
 def test_the_demo_keeps_log_totals_and_a_leaderboard_worth_looking_at(db):
     summary = DemoDao(db).load("x", "y", today=dt.date(2026, 6, 30))
     assert stored(db) == recomputed(db)
+    assert stored_days(db) == recomputed_days(db)
     assert set(summary.group_ids) == {name for name, _, _ in GROUPS}
     assert summary.first_date == dt.date(2026, 6, 30) - dt.timedelta(days=SEASON_DAYS - 1)
     # Deterministic: the same day gives the same season.

@@ -7,6 +7,7 @@ import types
 import pytest
 
 from api.app import create_app
+from api.errors import PROBLEMS_BY_NAME
 from api.middleware import BODY_REQUIRED
 from api.registry import Auth, Collection, Endpoint
 from api.routes import RESOURCE_MODULES
@@ -20,17 +21,23 @@ def assert_problem(result, status):
     assert body["status"] == status
     assert {"type", "title", "detail", "instance", "links"} <= set(body)
     assert body["links"][0]["href"] == "/"
+    # A stable type URI of that status, never about:blank (docs/errors.md).
+    problem_type = PROBLEMS_BY_NAME[body["type"].removeprefix("/problems/")]
+    assert (problem_type.uri, problem_type.status, problem_type.title) == (
+        body["type"], status, body["title"],
+    )  # fmt: skip
     return body
 
 
 def test_unknown_route_is_a_problem_404(client):
     body = assert_problem(client.simulate_get("/v2/nowhere"), 404)
     assert body["instance"] == "/v2/nowhere"
+    assert body["type"] == "/problems/not-found"
 
 
 def test_unsupported_method_is_a_problem_405_with_allow(client):
     result = client.simulate_request("PATCH", "/versions")
-    assert_problem(result, 405)
+    assert assert_problem(result, 405)["type"] == "/problems/method-not-allowed"
     assert "GET" in result.headers["allow"]
 
 
@@ -59,14 +66,14 @@ def test_malformed_json_is_400(client, body):
     result = client.simulate_post(
         "/v2/auth/token", body=body, headers={"Content-Type": "application/json"}
     )
-    assert_problem(result, 400)
+    assert assert_problem(result, 400)["type"] == "/problems/malformed-request"
 
 
 def test_wrong_content_type_is_415(client):
     result = client.simulate_post(
         "/v2/auth/token", body="username=a", headers={"Content-Type": "text/plain"}
     )
-    assert_problem(result, 415)
+    assert assert_problem(result, 415)["type"] == "/problems/unsupported-media-type"
 
 
 def test_body_over_one_mebibyte_is_413(client):
@@ -75,7 +82,7 @@ def test_body_over_one_mebibyte_is_413(client):
         body=b'{"username": "' + b"a" * (1024 * 1024) + b'"}',
         headers={"Content-Type": "application/json"},
     )
-    assert_problem(result, 413)
+    assert assert_problem(result, 413)["type"] == "/problems/payload-too-large"
 
 
 def test_schema_failures_list_every_field_with_a_json_pointer(client):
@@ -83,6 +90,7 @@ def test_schema_failures_list_every_field_with_a_json_pointer(client):
     body = assert_problem(result, 400)
     paths = sorted(error["path"] for error in body["errors"])
     assert paths == ["/extra", "/password", "/username"]
+    assert (body["type"], body["title"]) == ("/problems/validation-failed", "Validation Failed")
 
 
 def _paths(result) -> list[str]:

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from api.cli import main
 from api.db import make_engine
 from dao.errors import Conflict, InvalidInput
-from dao.seed import BENCH_GROUP_SIZE, BENCH_USER, BENCH_WRITERS, Progress, SeedDao, SeedPlan
 from dao.training import miles_from
 from models import EXERCISE_TYPES, Comment, Group, GroupMember, Log, TeamGroup, TeamMember, User
+from seeding.dataset import BENCH_GROUP_SIZE, BENCH_USER, BENCH_WRITERS, Progress, SeedDao, SeedPlan
 from tests.factories import password_hash
-from tests.totals import recomputed, stored
+from tests.totals import recomputed, recomputed_days, stored, stored_days
 
 UNTIL = dt.date(2026, 3, 31)
 PLAN = SeedPlan(users=70, logs=1400, teams=2, groups=3, comments=300, seed=7, until=UNTIL)
@@ -49,6 +49,7 @@ def test_seeds_the_requested_sizes(seeded, db):
 
 def test_the_log_totals_add_up_the_seeded_logs(seeded, db):
     assert stored(db) == recomputed(db)
+    assert stored_days(db) == recomputed_days(db)  # the triggers kept both during the bulk load
     assert sum(logs for logs, _, _ in stored(db).values()) == seeded.counts["logs"] - db.scalar(
         select(func.count()).select_from(Log).where(Log.deleted.is_(True))
     )

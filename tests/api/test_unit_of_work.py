@@ -416,6 +416,7 @@ def test_concurrent_duplicates_do_the_work_once(mysql_engine: Engine, config: Co
             for statement in (
                 "DELETE FROM comments WHERE username = :u",
                 "DELETE FROM log_totals WHERE username = :u",
+                "DELETE FROM log_days WHERE username = :u",
                 "DELETE FROM logs WHERE username = :u",
                 "DELETE FROM idempotency_keys WHERE scope = :u",
                 "DELETE FROM auth_sessions WHERE username = :u",

@@ -264,15 +264,7 @@ class Crawler:
         if endpoint is None:
             self.problem(f"{url}: link {method} {href} matches no endpoint")
             return
-        if endpoint.disabled:
-            self.problem(f"{url}: link to disabled endpoint {endpoint.name}")
-        self.crawl.shown.add(endpoint.name)
-        if link.get("auth") not in (None, endpoint.auth.value):
-            self.problem(f"{url}: link {endpoint.name} says auth {link.get('auth')}")
-        if endpoint.schema and link.get("schema") != f"/v2/schemas/{endpoint.schema}.json":
-            self.problem(f"{url}: link {endpoint.name} lacks its schema")
-        if link.get("schema"):
-            self.enqueue(link["schema"])
+        self.check(url, link, endpoint)
         if templated:
             href = self.expand(href)
             if href is None:
@@ -282,6 +274,18 @@ class Crawler:
         elif (method, href) not in self.tried:
             self.tried.add((method, href))
             self.act(url, owner, endpoint, href)
+
+    def check(self, url: str, link: dict[str, Any], endpoint: Endpoint) -> None:
+        """Check that a link says what the registry says of its endpoint; queue its schema."""
+        if endpoint.disabled:
+            self.problem(f"{url}: link to disabled endpoint {endpoint.name}")
+        self.crawl.shown.add(endpoint.name)
+        if link.get("auth") not in (None, endpoint.auth.value):
+            self.problem(f"{url}: link {endpoint.name} says auth {link.get('auth')}")
+        if endpoint.schema and link.get("schema") != f"/v2/schemas/{endpoint.schema}.json":
+            self.problem(f"{url}: link {endpoint.name} lacks its schema")
+        if link.get("schema"):
+            self.enqueue(link["schema"])
 
     def expand(self, template: str) -> str | None:
         """Fill a templated href with values seen so far (the caller's own username first)."""

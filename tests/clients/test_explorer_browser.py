@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy.orm import Session
 
-from dao.demo import ADMIN as DEMO_ADMIN
-from dao.demo import DemoDao
+from seeding.demo import ADMIN as DEMO_ADMIN
+from seeding.demo import DemoDao
 from tests.clients.conftest import LiveServer, start_live_server
 from tests.factories import PASSWORD, password_hash
 

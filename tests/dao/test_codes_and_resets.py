@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from api.registry import Principal
 from dao.codes import CODE_ALPHABET, ActivationCodeDao, may_see, new_code
 from dao.passwords import mask
+from domain.identity import Principal
 from models import Code
 
 NOW = dt.datetime(2024, 3, 1, 12, 0, 0)

@@ -1,4 +1,7 @@
-"""`log_totals` follows every write of a log, so it always equals a sum over the live logs."""
+"""`log_totals` follows every write of a log, so it always equals a sum over the live logs.
+
+The triggers on `logs` keep it (tests/dao/test_log_aggregates.py writes logs with plain SQL).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from sqlalchemy import update
 from dao.errors import Conflict
 from dao.logs import LogDao
 from dao.users import UserDao
-from models import Log
+from models import Log, LogTotal
 from models.logs import refill_log_totals
 from tests.totals import recomputed, stored
 
@@ -88,11 +91,18 @@ def test_a_users_hard_delete_takes_their_totals(db, logs):
     assert stored(db) == recomputed(db) == {("bea", "run"): (1, 3.0, 5)}
 
 
-def test_refill_recomputes_after_writes_that_bypass_the_orm(db, logs):
+def test_a_core_statement_that_bypasses_the_orm_keeps_the_totals(db, logs):
     logs.create("ann", run(5))
     db.execute(update(Log).values(feel=1))  # a hand edit: the ORM never saw it
+    db.commit()
+    assert stored(db) == recomputed(db) == {("ann", "run"): (1, 5.0, 1)}
+
+
+def test_refill_recomputes_totals_that_went_stale(db, logs):
+    logs.create("ann", run(5))
+    db.execute(update(LogTotal).values(feel=0))  # stale, as after restoring one table only
     db.commit()
     assert stored(db) != recomputed(db)
     refill_log_totals(db.connection())
     db.commit()
-    assert stored(db) == recomputed(db) == {("ann", "run"): (1, 5.0, 1)}
+    assert stored(db) == recomputed(db) == {("ann", "run"): (1, 5.0, 5)}

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 
-from api.media import format_duration
 from dao.training import (
     TrainingError,
     average_feel,
@@ -19,6 +18,7 @@ from dao.training import (
     week_start_date,
     whole_feel,
 )
+from domain.durations import format_duration
 
 # 2024-03-01 is a Friday; 2024-03-03 a Sunday; 2024-03-04 a Monday.
 FRIDAY = dt.date(2024, 3, 1)

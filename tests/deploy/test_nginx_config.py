@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from api.errors import STATUS_TYPES
+
 ROOT = Path(__file__).resolve().parents[2]
 NGINX_DIR = ROOT / "nginx"
 STACK_SH = ROOT / "scripts" / "stack.sh"
@@ -129,6 +131,9 @@ def test_every_nginx_error_is_a_problem_document() -> None:
             "type", "title", "status", "detail", "instance", "links", "request_id",
         }  # fmt: skip
         assert target.endswith(f"/{document['status']}")
+        # The same problem type, `type` and title, as the app sends for that status.
+        problem_type = STATUS_TYPES[document["status"]]
+        assert (document["type"], document["title"]) == (problem_type.uri, problem_type.title)
         assert document["links"] == [
             {"rel": "root", "href": "/", "method": "GET", "title": "API root"}
         ]

@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from api.errors import PROBLEMS_BY_NAME
+
 ROOT = Path(__file__).resolve().parents[2]
 STACK_SH = ROOT / "scripts" / "stack.sh"
 MARIADB_SH = ROOT / "scripts" / "mariadb.sh"
@@ -81,6 +83,8 @@ def assert_problem(reply: Reply, status: int) -> dict[str, Any]:
     document = reply.json()
     assert document.keys() >= PROBLEM_KEYS, document
     assert document["status"] == status
+    # A stable problem type of that status, the same from the app and from nginx.
+    assert PROBLEMS_BY_NAME[document["type"].removeprefix("/problems/")].status == status
     assert ROOT_LINK in document["links"]
     assert document["title"] and document["detail"]
     assert document["instance"].startswith("/")

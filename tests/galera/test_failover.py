@@ -37,7 +37,7 @@ THREADS = 8
 CLIENT_TIMEOUT = 20.0
 MAX_WINDOW = 5.0
 REPORT = ROOT / "var" / "galera-test" / "report.json"
-TABLES = ("logs", "comments", "log_totals", "idempotency_keys")
+TABLES = ("logs", "comments", "log_totals", "log_days", "idempotency_keys")
 
 
 @dataclass

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from api import migrations
 from api.db import make_engine
-from models import GroupMember, Log, TeamGroup, TeamMember, User
+from models import GroupMember, Log, LogDay, LogTotal, TeamGroup, TeamMember, User
 
 NOW = dt.datetime(2019, 5, 1, 12, 0, 0)
 AUDIT = {"created_date": NOW, "created_app": "saints-xctf-api"}
@@ -189,6 +189,27 @@ def test_legacy_database_is_adopted_with_its_data(mariadb_url: str, engine: Engi
         assert log.pace == dt.timedelta(hours=25, minutes=16, seconds=15)
         assert (log.miles, log.feel, log.version) == (4.0, 6, 1)
         assert markers(session, TeamMember) == {"andy-1", "dotty"}
+        # The upgrade counted the legacy log in the aggregates.
+        day = session.get_one(LogDay, ("andy", dt.date(2019, 4, 30), "run"))
+        assert (day.logs, day.miles, day.seconds, day.feel) == (1, 4.0, 101 * 3600 + 300, 6)
+
+    # The legacy API keeps writing logs on the adopted database: the triggers count them.
+    with legacy_writes(engine) as connection:
+        insert(
+            connection, "logs", log_id=8, username="dotty", first="Dotty", last="Runner",
+            date=dt.date(2019, 5, 1), type="bike", distance=10.0, metric="miles", miles=10.0,
+            time="0:40:00", pace="0:04:00", feel=8, time_created=NOW, deleted=False, **AUDIT,
+        )  # fmt: skip
+        connection.execute(text("UPDATE logs SET deleted = 1 WHERE log_id = 7"))  # soft delete
+    with Session(engine) as session:
+        assert [
+            (t.username, t.type, t.logs, t.miles)
+            for t in session.scalars(select(LogTotal).where(LogTotal.logs > 0))
+        ] == [("dotty", "bike", 1, 10.0)]
+        assert [
+            (d.username, d.date, d.logs, d.seconds)
+            for d in session.scalars(select(LogDay).where(LogDay.logs > 0))
+        ] == [("dotty", dt.date(2019, 5, 1), 1, 2400)]
 
 
 def test_database_built_by_the_legacy_sql_script_converges(

@@ -13,10 +13,11 @@ from sqlalchemy import Engine, column, inspect, select, table, text
 
 from api import migrations
 from api.db import make_engine
-from models import Log
+from models import Base, Log
+from models.logs import TRIGGER_NAMES, log_trigger_ddl
 from models.lookups import LOOKUP_ROWS
 
-HEAD = "0013_legacy_safe_keys"
+HEAD = "0015_change_stamps"
 NOW = dt.datetime(2020, 1, 1)
 LOOKUP_COLUMNS = {
     "types": "type",
@@ -245,3 +246,177 @@ def test_the_totals_revision_fills_them_from_the_live_logs(
     ]
     migrations.downgrade(scratch_url, "0008_covering_log_index")
     assert "log_totals" not in tables(engine)
+
+
+def triggers(engine: Engine) -> dict[str, str]:
+    """Return the triggers on `logs`, by name: SQLite's CREATE statement, MySQL's body."""
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            query = (
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'logs'"
+            )
+        else:
+            query = (
+                "SELECT trigger_name, action_statement FROM information_schema.triggers"
+                " WHERE event_object_schema = DATABASE() AND event_object_table = 'logs'"
+            )
+        return {str(row[0]): str(row[1]) for row in connection.execute(text(query))}
+
+
+def model_triggers(engine: Engine) -> dict[str, str]:
+    """Return the triggers the models define (models.logs), as `triggers` reads them back."""
+    dialect = engine.dialect.name
+    expected = {}
+    for name, statement in zip(TRIGGER_NAMES, log_trigger_ddl(dialect), strict=True):
+        assert statement.startswith(f"CREATE TRIGGER {name} ")
+        expected[name] = statement if dialect == "sqlite" else statement.split("FOR EACH ROW\n")[1]
+    return expected
+
+
+def _insert_log(
+    engine: Engine,
+    username: str,
+    day: str,
+    type_: str,
+    miles: float | None,
+    time: str | None,
+    feel: int,
+    deleted: bool | None,
+) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO logs (username, first, last, date, type, miles, time, feel,"
+                " time_created, deleted) VALUES (:u, 'F', 'L', :day, :type, :miles, :time, :feel,"
+                " :now, :deleted)"
+            ),
+            {
+                "u": username,
+                "day": day,
+                "type": type_,
+                "miles": miles,
+                "time": time,
+                "feel": feel,
+                "now": NOW,
+                "deleted": deleted,
+            },
+        )
+
+
+def _aggregates(engine: Engine) -> tuple[list[tuple], list[tuple]]:
+    with engine.connect() as connection:
+        totals = connection.execute(
+            text(
+                "SELECT username, type, logs, miles, feel FROM log_totals WHERE logs > 0"
+                " ORDER BY 1, 2"
+            )
+        ).all()
+        days = connection.execute(
+            text(
+                "SELECT username, date, type, logs, miles, seconds, feel FROM log_days"
+                " WHERE logs > 0 ORDER BY 1, 2, 3"
+            )
+        ).all()
+    # SQLite gives text for a date a plain query selects, MySQL a date: compare the text.
+    return [tuple(row) for row in totals], [(u, str(d), *rest) for u, d, *rest in days]
+
+
+def test_the_log_days_revision_fills_both_tables_and_keeps_them_with_triggers(
+    scratch_url: str, engine: Engine
+) -> None:
+    migrations.upgrade(scratch_url, "0013_legacy_safe_keys")
+    _insert_user(engine, "ann", "ann@example.com")
+    _insert_user(engine, "bea", "bea@example.com")
+    day, next_day = "2020-01-01", "2020-01-02"
+    _insert_log(engine, "ann", day, "run", 5.0, "0:40:00", 6, False)
+    _insert_log(engine, "ann", day, "run", 2.5, "0:20:00", 4, False)
+    _insert_log(engine, "ann", next_day, "bike", 10.0, "1:00:00", 7, False)
+    _insert_log(engine, "ann", day, "run", 99.0, "9:00:00", 1, True)  # soft-deleted
+    _insert_log(engine, "ann", day, "swim", None, None, 5, None)  # NULL deleted reads as deleted
+    _insert_log(engine, "bea", day, "yoga", None, None, 3, False)  # no distance: counted
+    # Written by the legacy API while 0013 was the head: the ORM hook never saw them, so the
+    # totals are stale until 0014 refills them.
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM log_totals WHERE username = 'bea'"))
+    assert "log_days" not in tables(engine)
+    assert triggers(engine) == {}
+
+    migrations.upgrade(scratch_url, "0014_log_days")
+
+    totals = [("ann", "bike", 1, 10.0, 7), ("ann", "run", 2, 7.5, 10), ("bea", "yoga", 1, 0.0, 3)]
+    days = [
+        ("ann", day, "run", 2, 7.5, 3600, 10),
+        ("ann", next_day, "bike", 1, 10.0, 3600, 7),
+        ("bea", day, "yoga", 1, 0.0, 0, 3),
+    ]
+    assert _aggregates(engine) == (totals, days)
+    assert triggers(engine) == model_triggers(engine)
+    _insert_log(engine, "bea", next_day, "run", 3.0, "0:25:00", 8, False)  # plain SQL, at head
+    assert _aggregates(engine) == (
+        sorted([*totals, ("bea", "run", 1, 3.0, 8)]),
+        [*days, ("bea", next_day, "run", 1, 3.0, 1500, 8)],
+    )
+
+    migrations.downgrade(scratch_url, "0013_legacy_safe_keys")
+    assert "log_days" not in tables(engine)
+    assert triggers(engine) == {}
+    _insert_log(engine, "bea", next_day, "run", 1.0, "0:08:00", 8, False)  # no trigger left behind
+
+
+def test_create_all_makes_the_same_triggers_as_the_migrations(
+    scratch_url: str, engine: Engine
+) -> None:
+    Base.metadata.create_all(engine)
+    assert triggers(engine) == model_triggers(engine)
+    Base.metadata.create_all(engine)  # the tables exist: nothing is created twice
+    assert triggers(engine) == model_triggers(engine)
+
+
+def _stamps(engine: Engine) -> dict[tuple[str, str], int]:
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT kind, name, stamp FROM change_stamps")).all()
+    return {(kind, name): stamp for kind, name, stamp in rows}
+
+
+def _triggers(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        else:
+            query = (
+                "SELECT trigger_name FROM information_schema.triggers"
+                " WHERE trigger_schema = DATABASE()"
+            )
+        return {name for (name,) in connection.execute(text(query))}
+
+
+def test_the_stamps_revision_counts_plain_sql_writes_and_leaves_nothing_behind(
+    scratch_url: str, engine: Engine
+) -> None:
+    migrations.upgrade(scratch_url)
+    assert len({name for name in _triggers(engine) if name.startswith("stamp_")}) == 24
+    _insert_user(engine, "ann", "ann@example.com")
+    with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO logs (username, first, last, date, type, feel, time_created, deleted)"
+            " VALUES ('ann', 'F', 'L', :now, 'run', 5, :now, :no)",
+            "UPDATE logs SET feel = 6 WHERE username = 'ann'",
+            "UPDATE users SET last_signin = :now WHERE username = 'ann'",  # not shown: no bump
+            "UPDATE users SET first = 'Anna' WHERE username = 'ann'",
+            "DELETE FROM logs WHERE username = 'ann'",
+        ):
+            connection.execute(text(statement), {"now": NOW, "no": False})
+    # insert (user), insert, update, rename, delete (logs): five changes, the login none
+    assert _stamps(engine) == {("u", "ann"): 5}
+
+    migrations.downgrade(scratch_url, "0013_legacy_safe_keys")
+    assert "change_stamps" not in tables(engine)
+    assert not {name for name in _triggers(engine) if name.startswith("stamp_")}
+    with engine.begin() as connection:  # the legacy tables take writes again without them
+        connection.execute(
+            text(
+                "INSERT INTO logs (username, first, last, date, type, feel, time_created, deleted)"
+                " VALUES ('ann', 'F', 'L', :now, 'run', 5, :now, :no)"
+            ),
+            {"now": NOW, "no": False},
+        )

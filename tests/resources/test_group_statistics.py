@@ -7,7 +7,9 @@ import datetime as dt
 import pytest
 
 from dao.statistics import STAT_KEYS
+from dao.training import INTERVALS
 from models import User
+from tests.statements import after_the_caller
 
 TODAY = dt.datetime.now(dt.UTC).date()
 
@@ -189,3 +191,29 @@ def test_statistics_link_the_groups_feed_and_range_view(client, runners, squad):
     assert {log["username"] for log in feed["logs"]} == {"alice", "bob"}
     days = client.simulate_get(by_rel["range_view"], headers=runners["bob"]).json["range_view"]
     assert days and days[-1]["miles"] == 27.0
+
+
+@pytest.mark.parametrize("size", [2, 50])
+def test_a_groups_figures_cost_two_statements_after_the_caller_whatever_its_size(
+    client, runners, make, count_queries, size
+):
+    group = make.group("big" if size > 2 else "pair")
+    for n in range(size):
+        name = f"member{n:02d}"
+        make.user(name)
+        make.group_member(group, name)
+        make.log(name, date=TODAY - dt.timedelta(days=n), distance=n + 1, metric="miles",
+                 time="30:00")  # fmt: skip
+    start = (TODAY - dt.timedelta(days=89)).isoformat()
+    paths = [
+        f"/v2/groups/statistics/{group.id}",
+        f"/v2/groups/leaderboard/{group.id}",
+        *(f"/v2/groups/leaderboard/{group.id}/{interval}" for interval in INTERVALS),
+        f"/v2/range_view/group/{group.id}/rbso/{start}/{TODAY.isoformat()}",
+    ]
+    for path in paths:
+        with count_queries() as statements:
+            result = client.simulate_get(path, headers=runners["alice"])
+        assert result.status_code == 200, (path, result.json)
+        # the group's version with its members, then the figures
+        assert len(after_the_caller(statements)) == 2, (path, after_the_caller(statements))

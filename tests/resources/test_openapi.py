@@ -11,6 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
+from api.access import Target
 from api.app import routed_endpoints
 from api.config import DEFAULT_DISABLED_ROUTES
 from api.openapi import OpenApiError, build_openapi, component_name, spell_out_booleans
@@ -107,6 +108,23 @@ def test_errors_are_problem_json_with_their_headers(document):
     assert "Retry-After" in responses["ServiceUnavailable"]["headers"]
 
 
+def test_428_is_listed_exactly_where_a_write_can_be_required_to_send_if_match(document):
+    # A target without an ETag (a session, a user's memberships, a pending e-mail change) can
+    # never be required to match one, and a password reset never requires it.
+    registry = build_registry(RESOURCE_MODULES, links_resource=LinksDocuments)
+    writes = [e for e in registry if e.method in ("PUT", "PATCH", "DELETE")]
+    assert writes
+    for endpoint in writes:
+        operation = document["paths"][endpoint.template][endpoint.method.lower()]
+        if operation.get("x-disabled"):
+            continue  # a disabled endpoint answers 403 whatever is sent
+        responses = operation["responses"]
+        target = endpoint.target
+        requirable = target is not None and target.version is not None and target.if_match_required
+        assert ("428" in responses) is requirable, endpoint.name
+        assert "412" in responses, endpoint.name
+
+
 def test_users_operations_document_their_statuses_parameters_and_bodies(document):
     users = document["paths"]["/v2/users/{username}"]
     assert set(users["get"]["responses"]) == {"200", "304", "400", "401", "404", "503"}
@@ -200,6 +218,10 @@ class _Things(Resource):
         resp.media = {}
 
 
+#: A target with an ETag of its own, so its writes may be required to send If-Match (428).
+THING = Target(kind="thing", load=lambda lookup: None)
+
+
 def _thing_registry(*endpoints):
     module = types.SimpleNamespace(
         COLLECTION=Collection("things", "thing", "/v2/things", "things"), ENDPOINTS=endpoints
@@ -219,6 +241,7 @@ def test_a_new_endpoint_is_described_from_its_declaration_alone():
             rel="edit",
             title="Replace a thing",
             schema="user-update",
+            target=THING,
         ),
         Endpoint(
             name="things.read",

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from tests.statements import after_the_caller
+
 D = dt.date
 
 
@@ -148,6 +150,24 @@ def test_a_range_view_costs_the_same_queries_whatever_it_covers(
         make.log("bob" if n % 2 else "alice", date=D(2024, 2, 1) + dt.timedelta(days=n))
     many, body = queries()
     assert len(body["range_view"]) == 21 and many == few
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        # the user's version (which is the user's lookup too), the days
+        ("/v2/range_view/user/alice/rbso/2024-01-01/2024-12-31", 2),
+        # everyone's version (for If-None-Match), the days
+        ("/v2/range_view/all/_/rbso/2024-01-01/2024-12-31", 2),
+    ],
+)
+def test_a_range_view_runs_at_most_two_statements_after_the_caller(
+    client, runners, logs, count_queries, path, expected
+):
+    with count_queries() as statements:
+        result = client.simulate_get(path, headers=runners["bob"])
+    assert result.status_code == 200 and result.json["range_view"]
+    assert len(after_the_caller(statements)) == expected
 
 
 def test_the_links_document(client):

@@ -25,6 +25,7 @@ from sqlalchemy import Table, func, insert, select, text
 from dao.base import Dao
 from dao.errors import Conflict, InvalidInput
 from dao.training import miles_from, pace
+from domain.roles import MemberRole, MembershipStatus, SiteRole
 from models import (
     EXERCISE_TYPES,
     Comment,
@@ -36,7 +37,6 @@ from models import (
     TeamMember,
     User,
 )
-from models.logs import refill_log_totals
 
 SEED_APP = "splits-seed"
 BENCH_USER = "bench"
@@ -49,6 +49,7 @@ BENCH_WRITERS = 16
 DEFAULT_PASSWORD = "splits-seed-password"  # noqa: S105 (printed: it is a demo dataset)
 HISTORY_DAYS = 730
 CHUNK = 5000
+ACCEPTED = MembershipStatus.ACCEPTED
 
 FIRST_NAMES = (
     "Ava", "Ben", "Cara", "Dan", "Eli", "Fay", "Gus", "Hana", "Ian", "Jo", "Kai", "Lena",
@@ -293,7 +294,6 @@ class SeedDao(Dao):
             "logs",
             total=plan.logs,
         )
-        refill_log_totals(self.session.connection())  # the bulk inserts bypassed the ORM
         self.safe_commit()
         self._insert(
             Comment.__table__,
@@ -336,7 +336,7 @@ class SeedDao(Dao):
             "last_signin": now - dt.timedelta(hours=rng.randrange(24 * 60)),
             "week_start": rng.choice(("monday", "sunday")),
             "subscribed": rng.choice(("Y", "N", None)),
-            "role": "user",
+            "role": SiteRole.USER,
             "token_generation": 0,
             "version": 1,
             "deleted": deleted,
@@ -432,7 +432,7 @@ class SeedDao(Dao):
             rank = seen_in_group.get(number, 0)
             seen_in_group[number] = rank + 1
             # The second member of each group administers it (the benchmark user does not).
-            role = "admin" if rank == 1 and status == "accepted" else "user"
+            role = MemberRole.ADMIN if rank == 1 and status == ACCEPTED else MemberRole.USER
             group = group_rows[number]
             group_members.append(
                 {
@@ -450,11 +450,11 @@ class SeedDao(Dao):
             )
             team = team_names[number % plan.teams]
             key = (team, person.username)
-            if key not in team_members or role == "admin":
+            if key not in team_members or role == MemberRole.ADMIN:
                 team_members[key] = {
                     "team_name": team,
                     "username": person.username,
-                    "status": "accepted" if status == "accepted" or key in team_members else status,
+                    "status": ACCEPTED if status == ACCEPTED or key in team_members else status,
                     "user": role,
                     "deleted": False,
                     "created_date": now,
@@ -463,14 +463,14 @@ class SeedDao(Dao):
                 }
 
         for person, number in zip(people, group_of, strict=True):
-            join(person, number, "accepted")
+            join(person, number, ACCEPTED)
         # Some runners ask to join a second group (never the benchmark one, which stays at 50).
         if plan.groups > 2:
             for index, person in enumerate(people):
                 if index >= BENCH_GROUP_SIZE and rng.random() < 0.05:
                     other = 1 + rng.randrange(plan.groups - 1)
                     if other != group_of[index]:
-                        join(person, other, "pending")
+                        join(person, other, MembershipStatus.PENDING)
         return group_members, list(team_members.values())
 
     @staticmethod
@@ -646,7 +646,7 @@ class SeedDao(Dao):
         members = self.session.scalar(
             select(func.count())
             .select_from(GroupMember)
-            .where(GroupMember.group_id == group_id, GroupMember.status == "accepted")
+            .where(GroupMember.group_id == group_id, GroupMember.status == ACCEPTED)
         )
         log_id = self.session.scalar(
             select(func.max(Log.log_id)).where(Log.username == BENCH_USER, Log.deleted.is_(False))

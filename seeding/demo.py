@@ -3,7 +3,7 @@
 One club, three training groups, a dozen runners with a season (sixteen weeks up to today) of
 logs and comments, and a site admin who coaches the club. Everything but the dates and the
 admin's password comes from one `random.Random(DEMO_SEED)`, so every first run looks alike.
-Rows go in with the benchmark seeder's bulk inserts (dao/seed.py) in well under a second.
+Rows go in with the benchmark seeder's bulk inserts (seeding/dataset.py) in well under a second.
 """
 
 from __future__ import annotations
@@ -16,16 +16,17 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dao.errors import Conflict
-from dao.seed import COMMENTS, DESCRIPTIONS, SeedDao
 from dao.training import miles_from, pace
+from domain.roles import MemberRole, MembershipStatus, SiteRole
 from models import Comment, Group, Log, Team, TeamGroup, TeamMember, User
 from models import GroupMember as GroupMemberRow
-from models.logs import refill_log_totals
+from seeding.dataset import COMMENTS, DESCRIPTIONS, SeedDao
 
 DEMO_APP = "splits-demo"
 DEMO_SEED = 2026
 SEASON_DAYS = 16 * 7
-ADMIN = "admin"
+ADMIN = "admin"  # the coach's username
+ACCEPTED = MembershipStatus.ACCEPTED
 TEAM = "riverside"
 #: (group_name, title, description)
 GROUPS = (
@@ -94,7 +95,7 @@ class DemoDao(SeedDao):
         today = today or dt.date.today()
         now = dt.datetime.combine(today, dt.time(6, 0))
         first = today - dt.timedelta(days=SEASON_DAYS - 1)
-        users = [self._demo_user(ADMIN, "Pat", "Coach", admin_hash, now, role="admin")]
+        users = [self._demo_user(ADMIN, "Pat", "Coach", admin_hash, now, role=SiteRole.ADMIN)]
         users += [self._demo_user(u, f, la, runner_hash, now) for u, f, la, *_ in RUNNERS]
         self._insert(User.__table__, users, None, "users")
         self._insert(
@@ -118,7 +119,6 @@ class DemoDao(SeedDao):
         self._demo_memberships(group_ids, now)
         logs = self._demo_logs(first, today, rng)
         self._insert(Log.__table__, logs, None, "logs")
-        refill_log_totals(self.session.connection())  # the bulk inserts bypassed the ORM
         self.safe_commit()
         self._insert(Comment.__table__, self._demo_comments(logs, rng), None, "comments")
         counts = self._counts()
@@ -126,7 +126,12 @@ class DemoDao(SeedDao):
 
     @staticmethod
     def _demo_user(
-        username: str, first: str, last: str, password: str, now: dt.datetime, role: str = "user"
+        username: str,
+        first: str,
+        last: str,
+        password: str,
+        now: dt.datetime,
+        role: str = SiteRole.USER,
     ) -> dict[str, Any]:
         return {
             "username": username,
@@ -135,11 +140,11 @@ class DemoDao(SeedDao):
             "salt": None,
             "password": password,
             "profilepic_name": None,
-            "description": "Coach and site admin." if role == "admin" else "Runner.",
+            "description": "Coach and site admin." if role == SiteRole.ADMIN else "Runner.",
             "member_since": now.date() - dt.timedelta(days=400),
             "class_year": None,
             "location": "Riverside",
-            "favorite_event": None if role == "admin" else "5K",
+            "favorite_event": None if role == SiteRole.ADMIN else "5K",
             "activation_code": "",
             "email": f"{username}@example.com",
             "last_signin": now,
@@ -189,23 +194,25 @@ class DemoDao(SeedDao):
 
     def _demo_memberships(self, group_ids: dict[str, int], now: dt.datetime) -> None:
         common = {"deleted": False, "created_date": now, "created_app": DEMO_APP}
-        team = [{"team_name": TEAM, "username": ADMIN, "status": "accepted", "user": "admin"}]
+        team = [
+            {"team_name": TEAM, "username": ADMIN, "status": ACCEPTED, "user": MemberRole.ADMIN}
+        ]
         groups = [
-            {"group_id": gid, "group_name": name, "username": ADMIN, "status": "accepted",
-             "user": "admin", "version": 1}
+            {"group_id": gid, "group_name": name, "username": ADMIN, "status": ACCEPTED,
+             "user": MemberRole.ADMIN, "version": 1}
             for name, gid in group_ids.items()
         ]  # fmt: skip
         for username, _, _, group, _, _ in RUNNERS:
-            team.append({"team_name": TEAM, "username": username, "status": "accepted",
-                         "user": "user"})  # fmt: skip
+            team.append({"team_name": TEAM, "username": username, "status": ACCEPTED,
+                         "user": MemberRole.USER})  # fmt: skip
             groups.append(
                 {"group_id": group_ids[group], "group_name": group, "username": username,
-                 "status": "accepted", "user": "user", "version": 1}
+                 "status": ACCEPTED, "user": MemberRole.USER, "version": 1}
             )  # fmt: skip
         # A newcomer asks to join the distance squad: something for the coach to approve.
         groups.append(
             {"group_id": group_ids["distance"], "group_name": "distance", "username": "jo",
-             "status": "pending", "user": "user", "version": 1}
+             "status": MembershipStatus.PENDING, "user": MemberRole.USER, "version": 1}
         )  # fmt: skip
         self._insert(TeamMember.__table__, [{**row, **common} for row in team], None, "team")
         rows = [{**row, **common} for row in groups]
