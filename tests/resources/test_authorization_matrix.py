@@ -64,6 +64,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.config import DEFAULT_DISABLED_ROUTES, Config
+from api.errors import PROBLEM_TYPES
 from api.registry import Auth, Endpoint, Registry, build_registry
 from api.routes import RESOURCE_MODULES
 from models import (
@@ -472,6 +473,7 @@ FIELDS: dict[str, Callable[[World, Endpoint], str]] = {
     "text": lambda w, e: "river",
     "name": lambda w, e: "log-create",
     "asset": lambda w, e: "explorer.js",
+    "problem": lambda w, e: PROBLEM_TYPES[0].name,
 }
 
 #: The path fields that may be an endpoint's `owner_param`: FIELDS fills them with the owner.
