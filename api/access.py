@@ -9,10 +9,11 @@ link builder (`api.links.Linker`) asks the same `Access.allows` with the same `s
 link is shown exactly when following it would be allowed.
 
 The order of refusals (docs/architecture.md): 401 without a caller, 403 for a disabled route or
-a rule the URL alone decides (the middleware, `api.middleware.Authorization`), then 404 when the
-target does not exist (or, for a target whose existence is itself a secret, such as an
-activation code, when the caller may not see it), then 403 when the rule refuses the caller,
-then 412/428 for a stale or missing `If-Match`, then the body's 400s.
+a rule the URL alone decides, 400 for a body that fails its schema (those three in the
+middleware, `api.middleware.Authorization`), then 404 when the target does not exist (or, for a
+target whose existence is itself a secret, such as an activation code, when the caller may not
+see it), then 403 when the rule refuses the caller, then 412/428 for a stale or missing
+`If-Match`, then the responder's own 400s and 409s.
 """
 
 from __future__ import annotations
