@@ -190,33 +190,32 @@ class Groups(Editable):
     update_schema = "group-update"
 
     @staticmethod
-    def _named(target: Group | NamedGroup) -> NamedGroup | None:
-        return target if isinstance(target, NamedGroup) else None
+    def _group(target: Group | NamedGroup) -> Group:
+        return target.group if isinstance(target, NamedGroup) else target
 
     def represent(self, req: falcon.Request, target: Group | NamedGroup) -> dict[str, Any]:
         """Return the group, addressed the way it was read (by id, or by team and name)."""
-        named = self._named(target)
-        if named is None:
-            group = target if isinstance(target, Group) else target.group
+        group = self._group(target)
+        if isinstance(target, NamedGroup):
+            team_name = target.team_name
+            path = self.href("groups.item_by_names", key=team_name, group_name=group.group_name)
+        else:
             team_name = self.services.dao(GroupDao, req).team_names([group.id]).get(group.id)
             path = self.href("groups.item", key=group.id)
-        else:
-            group, team_name = named.group, named.team_name
-            path = self.href("groups.item_by_names", key=team_name, group_name=group.group_name)
+        by_names = isinstance(target, NamedGroup)
         return {
             "self": path,
-            "group": group_view(req, self.linker, group, team_name, by_names=named is not None),
+            "group": group_view(req, self.linker, group, team_name, by_names=by_names),
             "links": self.links(req, "groups.list", "api.root"),
         }
 
     def variant(self, req: falcon.Request, target: Group | NamedGroup) -> str:
         """Tell the admins' representation (with edit links) from the members'."""
-        group = target.group if isinstance(target, NamedGroup) else target
-        return "a" if Access.of(req).administers(Scope(group_id=group.id)) else ""
+        return "a" if Access.of(req).administers(Scope(group_id=self._group(target).id)) else ""
 
     def editable(self, target: Group | NamedGroup) -> dict[str, Any]:
         """Return the editable fields (`editable_document`)."""
-        return editable_document(target.group if isinstance(target, NamedGroup) else target)
+        return editable_document(self._group(target))
 
     def replace(
         self, req: falcon.Request, target: Group | NamedGroup, document: dict[str, Any]
@@ -228,8 +227,9 @@ class Groups(Editable):
             values = {name: document.get(name) for name in PUT_REPLACED}
             if "group_title" in document:
                 values["group_title"] = document["group_title"]
-        group = target.group if isinstance(target, NamedGroup) else target
-        return self.services.dao(GroupDao, req).update(group, values, by=req.context.user.username)
+        return self.services.dao(GroupDao, req).update(
+            self._group(target), values, by=req.context.user.username
+        )
 
     on_get_named = Item.on_get
     on_put_named = Editable.on_put
