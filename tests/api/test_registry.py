@@ -26,21 +26,26 @@ class _Thing(Resource):
 THINGS = Collection("things", "thing", "/v2/things", "things")
 
 
+def thing(**fields):
+    """Return an endpoint of the test collection: a USER `GET /v2/things` unless told otherwise."""
+    base = {
+        "resource": _Thing,
+        "suffix": None,
+        "rel": "self",
+        "title": "Read",
+        "template": "/v2/things",
+        "method": "GET",
+        "auth": Auth.USER,
+    }
+    return Endpoint(**{**base, **fields})
+
+
 def _module(*endpoints, collection=THINGS):
     return types.SimpleNamespace(COLLECTION=collection, ENDPOINTS=endpoints)
 
 
 def test_an_endpoint_without_an_auth_rule_refuses_to_boot():
-    broken = Endpoint(
-        name="things.get",
-        method="GET",
-        template="/v2/things",
-        resource=_Thing,
-        suffix=None,
-        auth=None,
-        rel="self",
-        title="Read",
-    )  # type: ignore[arg-type]
+    broken = thing(name="things.get", auth=None)
     with pytest.raises(RegistryError, match="no auth rule"):
         build_registry([_module(broken)], links_resource=LinksDocuments)
 
@@ -53,18 +58,7 @@ def test_a_responder_without_a_registry_entry_refuses_to_boot(config, session_fa
         def on_delete(self, req, resp):  # routed by add_route, but never declared
             resp.media = {}
 
-    module = _module(
-        Endpoint(
-            name="things.get",
-            method="GET",
-            template="/v2/things",
-            resource=Sneaky,
-            suffix=None,
-            auth=Auth.USER,
-            rel="self",
-            title="Read",
-        )
-    )
+    module = _module(thing(name="things.get", resource=Sneaky))
     with pytest.raises(RegistryError, match="without a registry entry"):
         create_app(config, session_factory=session_factory, modules=[*RESOURCE_MODULES, module])
 
@@ -77,26 +71,8 @@ def test_disabled_routes_must_name_real_endpoints():
 
 
 def test_the_same_route_cannot_be_declared_twice():
-    one = Endpoint(
-        name="things.a",
-        method="GET",
-        template="/v2/things",
-        resource=_Thing,
-        suffix=None,
-        auth=Auth.USER,
-        rel="self",
-        title="Read",
-    )
-    two = Endpoint(
-        name="things.b",
-        method="GET",
-        template="/v2/things",
-        resource=_Thing,
-        suffix=None,
-        auth=Auth.USER,
-        rel="self",
-        title="Read",
-    )
+    one = thing(name="things.a")
+    two = thing(name="things.b")
     with pytest.raises(RegistryError, match="declared twice"):
         build_registry([_module(one, two)], links_resource=LinksDocuments)
 
@@ -105,12 +81,10 @@ def test_the_same_route_cannot_be_declared_twice():
 def test_a_rule_on_the_row_without_a_target_refuses_to_boot(auth):
     # Who may act on a row must be declared (a target, or the owner's path field), never left
     # to a hand-written check inside the responder.
-    bare = Endpoint(
+    bare = thing(
         name="things.edit",
         method="PUT",
         template="/v2/things/{thing_id}",
-        resource=_Thing,
-        suffix=None,
         auth=auth,
         rel="edit",
         title="Edit",
@@ -120,12 +94,10 @@ def test_a_rule_on_the_row_without_a_target_refuses_to_boot(auth):
 
 
 def test_an_owner_rule_names_a_real_path_field():
-    bad = Endpoint(
+    bad = thing(
         name="things.put",
         method="PUT",
         template="/v2/things/{id}",
-        resource=_Thing,
-        suffix=None,
         auth=Auth.OWNER,
         rel="edit",
         title="Edit",
@@ -140,12 +112,10 @@ def test_permits_follows_the_auth_rules():
 
     alice = Principal("alice", "a@example.com", "user")
     root = Principal("root", "r@example.com", "admin")
-    owner = Endpoint(
+    owner = thing(
         name="x",
         method="PUT",
         template="/x/{u}",
-        resource=_Thing,
-        suffix=None,
         auth=Auth.OWNER,
         rel="edit",
         title="Edit",
@@ -155,26 +125,12 @@ def test_permits_follows_the_auth_rules():
     assert owner.permits(alice, owner="alice")
     assert not owner.permits(alice, owner="bob")
     assert owner.permits(root, owner="bob")
-    admin_only = Endpoint(
-        name="y",
-        method="POST",
-        template="/y",
-        resource=_Thing,
-        suffix=None,
-        auth=Auth.ADMIN,
-        rel="create",
-        title="Create",
+    admin_only = thing(
+        name="y", method="POST", template="/y", auth=Auth.ADMIN, rel="create", title="Create"
     )
     assert not admin_only.permits(alice) and admin_only.permits(root)
-    group_admin = Endpoint(
-        name="z",
-        method="PUT",
-        template="/z",
-        resource=_Thing,
-        suffix=None,
-        auth=Auth.GROUP_ADMIN,
-        rel="edit",
-        title="Edit",
+    group_admin = thing(
+        name="z", method="PUT", template="/z", auth=Auth.GROUP_ADMIN, rel="edit", title="Edit"
     )
     assert not group_admin.permits(alice) and group_admin.permits(alice, group_admin=True)
     import dataclasses
